@@ -1,0 +1,5 @@
+"""The ``elmon`` command line: a thin Typer shell over the services."""
+
+from election_monitor.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,47 @@
+"""Root of the ``elmon`` command: global options and the command groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from election_monitor import __version__
+from election_monitor.cli import db as db_cli
+from election_monitor.db import session
+
+app = typer.Typer(
+    name="elmon",
+    help="Election Monitoring System: watch blockchain e-voting live, catch irregularities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"elmon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="ELMON_DATABASE_URL",
+            help="SQLAlchemy database URL [default: sqlite:///elmon.db].",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Election Monitoring System."""
+    session.configure(database_url)

@@ -1,0 +1,70 @@
+"""The project's vocabularies: statuses, types and severities (models, schemas, API)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ElectionStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    UPCOMING = "upcoming"
+
+
+class ConstituencyType(StrEnum):
+    URBAN = "urban"
+    RURAL = "rural"
+    SUBURBAN = "suburban"
+
+
+class ConstituencyStatus(StrEnum):
+    ACTIVE = "active"
+    OFFLINE = "offline"
+    COMPLETED = "completed"
+
+
+class TransactionType(StrEnum):
+    BLIND_SIG_ISSUE = "blindSigIssue"
+    VOTE = "vote"
+
+
+class AlertSeverity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class AlertStatus(StrEnum):
+    ACTIVE = "active"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    SNOOZED = "snoozed"
+
+
+class JobStatus(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class AlertType(StrEnum):
+    """The vocabulary of ``Alert.type`` (DESIGN.md); more may be added."""
+
+    VOTES_EXCEED_BULLETINS = "votes_exceed_bulletins"
+    UNUSUAL_SPIKE = "unusual_spike"
+    UNUSUAL_DROP = "unusual_drop"
+    NIGHT_ACTIVITY = "night_activity"
+    BASELINE_DEVIATION = "baseline_deviation"
+    CORRELATED_SPIKE = "correlated_spike"
+    CONSTITUENCY_OFFLINE = "constituency_offline"
+    DUPLICATE_VOTE = "duplicate_vote"
+    TURNOUT_EXCEEDS_REGISTERED = "turnout_exceeds_registered"
+    VOTE_OUTSIDE_WINDOW = "vote_outside_window"
+    HIGH_REJECTION_RATE = "high_rejection_rate"
+    RESULTS_MISMATCH = "results_mismatch"
+    DATA_INTEGRITY = "data_integrity"
+
+
+def values(enum: type[StrEnum]) -> list[str]:
+    """The allowed values of an enumeration, in declaration order (used in error messages)."""
+    return [member.value for member in enum]

@@ -1,0 +1,17 @@
+"""All tables; importing this package registers every model on ``Base.metadata``."""
+
+from election_monitor.models.alert import Alert
+from election_monitor.models.constituency import Constituency
+from election_monitor.models.election import Election
+from election_monitor.models.file_processing_job import FileProcessingJob
+from election_monitor.models.hourly_stats import HourlyStats
+from election_monitor.models.transaction import Transaction
+
+__all__ = [
+    "Alert",
+    "Constituency",
+    "Election",
+    "FileProcessingJob",
+    "HourlyStats",
+    "Transaction",
+]

@@ -1,0 +1,28 @@
+"""FileProcessingJob: one input file's trip through ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from election_monitor.db.base import Base, UUIDMixin
+from election_monitor.db.types import UTCDateTime
+from election_monitor.enums import JobStatus
+from election_monitor.timeutil import utcnow
+
+
+class FileProcessingJob(Base, UUIDMixin):
+    """FileProcessingJob model tracking CSV file processing."""
+
+    __tablename__ = "file_processing_jobs"
+
+    filename: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    status: Mapped[str] = mapped_column(
+        String, default=JobStatus.PROCESSING.value, index=True, nullable=True
+    )
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
+    transactions_processed: Mapped[int] = mapped_column(Integer, default=0, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

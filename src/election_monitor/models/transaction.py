@@ -1,0 +1,34 @@
+"""Transaction: one ballot issuance or vote call on a voting contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from election_monitor.db.base import Base, TimestampMixin, UUIDMixin
+from election_monitor.db.types import JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from election_monitor.models.constituency import Constituency
+
+
+class Transaction(Base, UUIDMixin, TimestampMixin):
+    """Transaction model representing a blockchain transaction."""
+
+    __tablename__ = "transactions"
+
+    constituency_id: Mapped[str] = mapped_column(
+        String, ForeignKey("constituencies.id"), nullable=False, index=True
+    )
+    block_height: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), nullable=False, index=True
+    )
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    type: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    raw_data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=True)
+    operation_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+
+    constituency: Mapped[Constituency] = relationship("Constituency", back_populates="transactions")
