@@ -2,16 +2,21 @@
 
 from election_monitor.models.alert import Alert
 from election_monitor.models.constituency import Constituency
+from election_monitor.models.contract_event import ContractEvent
 from election_monitor.models.election import Election
 from election_monitor.models.file_processing_job import FileProcessingJob
 from election_monitor.models.hourly_stats import HourlyStats
+from election_monitor.models.ingest_records import RejectedRow, TransactionRollback
 from election_monitor.models.transaction import Transaction
 
 __all__ = [
     "Alert",
     "Constituency",
+    "ContractEvent",
     "Election",
     "FileProcessingJob",
     "HourlyStats",
+    "RejectedRow",
     "Transaction",
+    "TransactionRollback",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election_monitor.db.base import Base, TimestampMixin
@@ -43,6 +43,17 @@ class Constituency(Base, TimestampMixin):
     votes_cast: Mapped[int] = mapped_column(Integer, default=0, nullable=True)
     participation_rate: Mapped[float] = mapped_column(Float, default=0.0, nullable=True)
     anomaly_score: Mapped[float] = mapped_column(Float, default=0.0, nullable=True)
+
+    # Additions (ingest): what the chain says about this voting, and where metadata came from.
+    timezone: Mapped[str | None] = mapped_column(String)  # None: the election's zone
+    inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    voters_listed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rejected_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    revotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    voting_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voting_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revote_blocked: Mapped[bool | None] = mapped_column(Boolean)
+    last_data_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     election: Mapped[Election] = relationship("Election", back_populates="constituencies")
     transactions: Mapped[list[Transaction]] = relationship(

@@ -28,6 +28,8 @@ class Election(Base, UUIDMixin, TimestampMixin):
         String, default=ElectionStatus.ACTIVE.value, index=True, nullable=True
     )
     total_constituencies: Mapped[int] = mapped_column(Integer, default=0, nullable=True)
+    # Addition: IANA zone for local-time rules (night hours, voting days).
+    timezone: Mapped[str] = mapped_column(String, default="UTC", server_default="UTC")
 
     constituencies: Mapped[list[Constituency]] = relationship(
         "Constituency", back_populates="election"

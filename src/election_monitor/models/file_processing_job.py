@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from election_monitor.db.base import Base, UUIDMixin
@@ -26,3 +26,14 @@ class FileProcessingJob(Base, UUIDMixin):
     transactions_processed: Mapped[int] = mapped_column(Integer, default=0, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    # Additions (ingest): what the file was, and a checkpoint so a killed run resumes exactly.
+    path: Mapped[str | None] = mapped_column(String)
+    format: Mapped[str | None] = mapped_column(String)
+    sha256: Mapped[str | None] = mapped_column(String, index=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    election_id: Mapped[str | None] = mapped_column(String, ForeignKey("elections.id"), index=True)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rows_duplicate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
