@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     sqlite_cache_mib: int = Field(
         default=256, description="SQLite page cache per connection, in MiB (bulk ingest speed)."
     )
+    ingest_batch_size: int = Field(
+        default=50_000,
+        ge=1,
+        description="Rows per committed ingest batch (bigger is faster, smaller resumes sooner).",
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
 

@@ -17,6 +17,11 @@ class ConstituencyType(StrEnum):
     SUBURBAN = "suburban"
 
 
+#: Stored type of a constituency created from chain data before its registry entry arrived.
+#: Never accepted as input (the seed's validators allow only ConstituencyType); shown as is.
+UNKNOWN_CONSTITUENCY_TYPE = "unknown"
+
+
 class ConstituencyStatus(StrEnum):
     ACTIVE = "active"
     OFFLINE = "offline"

@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 from election_monitor import __version__
+from election_monitor.cli import constituencies as constituencies_cli
 from election_monitor.cli import db as db_cli
+from election_monitor.cli import elections as elections_cli
+from election_monitor.cli import ingest as ingest_cli
 from election_monitor.db import session
 
 app = typer.Typer(
@@ -17,6 +20,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+app.add_typer(elections_cli.app, name="elections")
+app.add_typer(constituencies_cli.app, name="constituencies")
+app.add_typer(ingest_cli.jobs_app, name="jobs")
+app.command("ingest")(ingest_cli.ingest)
+app.command("watch")(ingest_cli.watch_dir)
 
 
 def _version(value: bool) -> None:

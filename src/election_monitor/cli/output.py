@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from election_monitor.exceptions import ElectionMonitorError
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout and nothing else.")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows (default: all).")]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -47,3 +50,10 @@ def fail(error: ElectionMonitorError | str, code: int = 1) -> typer.Exit:
     """Report an error on stderr and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {error}")
     return typer.Exit(code)
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line per invalid field: where, and what was expected."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )

@@ -47,7 +47,10 @@ class AlertCRUD(BaseCRUD[Alert, AlertCreate, AlertUpdate]):
     def add_note(self, *, id: str, note: str) -> Alert:
         """Add a note to an alert (persisted: ``notes`` tracks in-place changes)."""
         alert = self.get_or_raise(id)
-        alert.notes.append(note)
+        if alert.notes is None:  # the column is nullable (seed): a NULL list starts afresh
+            alert.notes = [note]
+        else:
+            alert.notes.append(note)
         self.db.commit()
         self.db.refresh(alert)
         return alert

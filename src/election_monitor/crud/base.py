@@ -6,11 +6,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from election_monitor.db.base import Base
-from election_monitor.exceptions import InvalidInputError, NotFoundError
+from election_monitor.exceptions import ConflictError, InvalidInputError, NotFoundError
 
 ModelT = TypeVar("ModelT", bound=Base)
 CreateT = TypeVar("CreateT", bound=BaseModel)
@@ -77,6 +78,11 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
             raise InvalidInputError(f"limit must be >= 0, got {limit}")
         return self._all(self._select().offset(skip).limit(min(limit, MAX_LIMIT)))
 
+    def all(self, *, limit: int | None = None) -> list[ModelT]:
+        """Every record in list order, or the first ``limit`` (the CLI prints all by default)."""
+        stmt = self._select()
+        return self._all(stmt if limit is None else stmt.limit(max(limit, 0)))
+
     def update(self, *, db_obj: ModelT, obj_in: UpdateT | dict[str, Any]) -> ModelT:
         """Update a record with only the fields given."""
         if isinstance(obj_in, BaseModel):
@@ -93,8 +99,14 @@ class BaseCRUD(Generic[ModelT, CreateT, UpdateT]):
         return db_obj
 
     def delete(self, *, id: Any) -> ModelT:
-        """Delete a record; ``NotFoundError`` when there is none."""
+        """Delete a record; ``NotFoundError`` when there is none, ``ConflictError`` when in use."""
         obj = self.get_or_raise(id)
         self.db.delete(obj)
-        self.db.commit()
+        try:
+            self.db.commit()
+        except IntegrityError as exc:
+            self.db.rollback()
+            raise ConflictError(
+                f"{self.model.__name__} {id!r} is still referenced by other records"
+            ) from exc
         return obj

@@ -44,3 +44,24 @@ class ConstituencyCRUD(BaseCRUD[Constituency, ConstituencyCreate, ConstituencyUp
         self.db.commit()
         self.db.refresh(obj)
         return obj
+
+    def filtered(
+        self,
+        *,
+        election_id: str | None = None,
+        region: str | None = None,
+        status: str | None = None,
+        type: str | None = None,
+        limit: int | None = None,
+    ) -> list[Constituency]:
+        """Constituencies matching every filter given (an addition for lists and the API)."""
+        stmt = self._select()
+        for column, value in (
+            (Constituency.election_id, election_id),
+            (Constituency.region, region),
+            (Constituency.status, status),
+            (Constituency.type, type),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return self._all(stmt if limit is None else stmt.limit(max(limit, 0)))

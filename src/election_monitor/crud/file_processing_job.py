@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from election_monitor.crud.base import BaseCRUD, OrderBy
 from election_monitor.enums import JobStatus
+from election_monitor.exceptions import InvalidInputError
 from election_monitor.models import FileProcessingJob
 from election_monitor.schemas import FileProcessingJobCreate, FileProcessingJobUpdate
 from election_monitor.schemas.base import check_member
@@ -40,7 +41,10 @@ class FileProcessingJobCRUD(
         self, *, id: str, status: str, details: str | None = None
     ) -> FileProcessingJob:
         """Update the status (and, when given, the details) of a job."""
-        check_member(status, JobStatus, "Status")
+        try:
+            check_member(status, JobStatus, "Status")
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
         job = self.get_or_raise(id)
         job.status = status
         if details is not None:

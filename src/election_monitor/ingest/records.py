@@ -47,6 +47,24 @@ class RowError:
     line: int
     reason: str
     text: str
+    kind: str = "malformed"  # or "conflict": a transaction id reused with other content
+    tx_id: str | None = None
 
 
 Row = ChainRecord | RowError
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """What a reader saw, so that every line is accounted for (filled as sources finish).
+
+    For line-oriented formats ``lines == records + errors + skipped``; in a block dump one
+    line holds many transactions, so there ``records + errors + ignored`` counts transactions.
+    """
+
+    lines: int = 0  # physical lines read, over all sources
+    records: int = 0  # ChainRecords yielded
+    errors: int = 0  # RowErrors yielded
+    skipped: int = 0  # blank lines and header lines: nothing to read, not an error
+    ignored: int = 0  # dump transactions of no interest (not a 103/104 call in a 105 wrapper)
+    encodings: dict[str, str] = field(default_factory=dict)  # source name -> encoding used

@@ -27,13 +27,13 @@ class FileProcessingJob(Base, UUIDMixin):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
-    # Additions (ingest): what the file was, and a checkpoint so a killed run resumes exactly.
+    # Additions (ingest): what the file was and how its rows ended. `transactions_processed`
+    # counts rows settled so far, in reader order: the checkpoint a killed run resumes from.
     path: Mapped[str | None] = mapped_column(String)
     format: Mapped[str | None] = mapped_column(String)
     sha256: Mapped[str | None] = mapped_column(String, index=True)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     election_id: Mapped[str | None] = mapped_column(String, ForeignKey("elections.id"), index=True)
-    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_inserted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_duplicate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
@@ -26,4 +27,15 @@ def check_member(value: str, enum: type[StrEnum], label: str) -> str:
     allowed = values(enum)
     if value not in allowed:
         raise ValueError(f"{label} must be one of {allowed}")
+    return value
+
+
+def check_timezone(value: str) -> str:
+    """An IANA time zone name; the error says what was expected."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"Unknown time zone {value!r}: use an IANA name such as Europe/Moscow"
+        ) from exc
     return value

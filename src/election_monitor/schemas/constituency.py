@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from election_monitor.enums import ConstituencyStatus, ConstituencyType
-from election_monitor.schemas.base import BaseSchema, UTCDatetime, check_member
+from election_monitor.enums import (
+    UNKNOWN_CONSTITUENCY_TYPE,
+    ConstituencyStatus,
+    ConstituencyType,
+)
+from election_monitor.schemas.base import (
+    BaseSchema,
+    UTCDatetime,
+    check_member,
+    check_timezone,
+)
 
 
 class ConstituencyBase(BaseSchema):
@@ -17,6 +26,13 @@ class ConstituencyBase(BaseSchema):
     type: str
     registered_voters: int = 0
     status: str = "active"
+    timezone: str | None = None  # addition: IANA zone; None means the election's
+
+    @field_validator("timezone")
+    @classmethod
+    def validate_timezone(cls, v: str | None) -> str | None:
+        """An IANA time zone name, when given."""
+        return None if v is None else check_timezone(v)
 
     @field_validator("type")
     @classmethod
@@ -73,3 +89,20 @@ class ConstituencyResponse(ConstituencyBase):
     votes_cast: int
     participation_rate: float
     anomaly_score: float
+    # Additions: data provenance and the chain's facts about the voting.
+    inferred: bool = False
+    voters_listed: int = 0
+    rejected_votes: int = 0
+    revotes: int = 0
+    voting_start: UTCDatetime | None = None
+    voting_end: UTCDatetime | None = None
+    revote_blocked: bool | None = None
+    last_data_time: UTCDatetime | None = None
+
+    @field_validator("type")
+    @classmethod
+    def validate_type(cls, v: str) -> str:
+        """Stored rows may also be 'unknown' (created from data before the registry)."""
+        if v == UNKNOWN_CONSTITUENCY_TYPE:
+            return v
+        return check_member(v, ConstituencyType, "Type")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationInfo, field_validator
 
 from election_monitor.enums import ElectionStatus
-from election_monitor.schemas.base import BaseSchema, UTCDatetime, check_member
+from election_monitor.schemas.base import BaseSchema, UTCDatetime, check_member, check_timezone
 
 
 def _validate_status(v: str | None) -> str | None:
@@ -20,6 +20,13 @@ class ElectionBase(BaseSchema):
     end_date: UTCDatetime
     status: str
     total_constituencies: int = 0
+    timezone: str = "UTC"  # addition: IANA zone for local-time rules
+
+    @field_validator("timezone")
+    @classmethod
+    def validate_timezone(cls, v: str) -> str:
+        """An IANA time zone name such as Europe/Moscow."""
+        return check_timezone(v)
 
     @field_validator("status")
     @classmethod

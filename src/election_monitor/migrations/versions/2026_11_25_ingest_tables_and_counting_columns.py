@@ -133,9 +133,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("size_bytes", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("election_id", sa.String(), nullable=True))
         batch_op.add_column(
-            sa.Column("rows_done", sa.Integer(), server_default="0", nullable=False)
-        )
-        batch_op.add_column(
             sa.Column("rows_inserted", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.add_column(
@@ -214,7 +211,6 @@ def downgrade() -> None:
         batch_op.drop_column("rows_rejected")
         batch_op.drop_column("rows_duplicate")
         batch_op.drop_column("rows_inserted")
-        batch_op.drop_column("rows_done")
         batch_op.drop_column("election_id")
         batch_op.drop_column("size_bytes")
         batch_op.drop_column("sha256")

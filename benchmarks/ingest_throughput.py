@@ -1,0 +1,171 @@
+"""Ingest throughput against the raw-driver baseline, measured in the same run.
+
+Baseline: the same file parsed with ``str.split`` + orjson and inserted with ``sqlite3``
+``executemany`` in one transaction into the same schema (same indexes), WAL + NORMAL + the
+same cache. Full path: ``ingest_paths`` (parsing, counting rules, jobs, metrics, commits).
+With ``--postgres URL`` the baseline is psycopg ``COPY`` into the same table.
+
+    python benchmarks/ingest_throughput.py --rows 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from sqlalchemy import text
+
+from benchmarks._export import write_export
+from election_monitor.db import migrate
+from election_monitor.db.session import make_engine
+from election_monitor.ingest.service import ingest_paths
+
+CACHE_KIB = 256 * 1024
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * 4096 / 2**20
+
+
+def parse_rows(path: Path) -> list[tuple[object, ...]]:
+    rows = []
+    now = "2026-11-25 00:00:00.000000"
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            f = line.rstrip("\n").split(";")
+            raw = {
+                "nestedTxId": f[0],
+                "type": f[1],
+                "signature": f[2],
+                "version": f[3],
+                "ts": f[4],
+                "senderPublicKey": f[5],
+                "fee": f[6],
+                "feeAssetId": f[7],
+                "params": orjson.loads(f[8]),
+                "diff": orjson.loads(f[9]),
+                "extra": orjson.loads(f[10]),
+                "rollback": f[11],
+            }
+            rows.append(
+                (
+                    f[0],
+                    "C",
+                    0,
+                    now,
+                    "vote",
+                    orjson.dumps(raw).decode(),
+                    "{}",
+                    None,
+                    True,
+                    0,
+                    False,
+                    now,
+                )
+            )
+    return rows
+
+
+def baseline_sqlite(path: Path, db_path: Path) -> float:
+    engine = make_engine(f"sqlite:///{db_path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    start = time.perf_counter()
+    rows = parse_rows(path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.executemany(
+        "INSERT INTO transactions (id, constituency_id, block_height, timestamp, type, raw_data,"
+        " operation_data, voter_key, accepted, bulletins, rolled_back, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - start
+
+
+def baseline_postgres(path: Path, url: str) -> float:
+    engine = make_engine(url)
+    migrate.downgrade(engine, "base")
+    migrate.upgrade(engine)
+    start = time.perf_counter()
+    rows = parse_rows(path)
+    with engine.begin() as conn:
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cur.execute(
+            "ALTER TABLE transactions DROP CONSTRAINT fk_transactions_constituency_id_constituencies"
+        )
+        with cur.copy(
+            "COPY transactions (id, constituency_id, block_height, timestamp, type, raw_data, operation_data, voter_key, accepted, bulletins, rolled_back, created_at) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+    elapsed = time.perf_counter() - start
+    migrate.downgrade(engine, "base")
+    engine.dispose()
+    return elapsed
+
+
+def full_ingest(path: Path, url: str, batch: int) -> tuple[float, list[float]]:
+    engine = make_engine(url)
+    if url.startswith("postgresql"):
+        migrate.downgrade(engine, "base")
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO elections (id, name, start_date, end_date, status, total_constituencies, timezone) VALUES ('e1', 'bench', '2026-09-18', '2026-09-21', 'active', 0, 'UTC')"
+            )
+        )
+    samples: list[float] = []
+    start = time.perf_counter()
+    summary = ingest_paths(
+        engine, [path], batch_size=batch, progress=lambda _p, _n: samples.append(rss_mib())
+    )
+    elapsed = time.perf_counter() - start
+    assert not summary.failed, summary.failed
+    engine.dispose()
+    return elapsed, samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--postgres", help="PostgreSQL URL (its database is emptied)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        export = tmpdir / "BENCH_dump.csv"
+        rows = write_export(export, args.rows)
+        print(f"{rows:,} rows, {export.stat().st_size / 2**20:.0f} MiB")
+        if args.postgres:
+            base = baseline_postgres(export, args.postgres)
+            url = args.postgres
+            label = "psycopg COPY"
+        else:
+            base = baseline_sqlite(export, tmpdir / "baseline.db")
+            url = f"sqlite:///{tmpdir / 'full.db'}"
+            label = "sqlite3 executemany"
+        full, rss = full_ingest(export, url, args.batch)
+        print(f"baseline ({label}): {rows / base:,.0f} rows/s ({base:.1f} s)")
+        print(f"elmon ingest:       {rows / full:,.0f} rows/s ({full:.1f} s)")
+        print(f"ratio (ingest / baseline rate): {base / full:.2f}")
+        if rss:
+            print(
+                f"RSS during ingest: first batch {rss[0]:.0f} MiB, max {max(rss):.0f} MiB, last {rss[-1]:.0f} MiB"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""Ingest files end to end: read, load in batches, checkpoint, summarise.
+
+Every row read ends as exactly one of inserted, duplicate or rejected (kept with file, line
+and reason); each batch commits together with its job checkpoint, so a run killed at any
+point and started again reaches the state of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from election_monitor.exceptions import ElectionMonitorError
+from election_monitor.ingest import jobs
+from election_monitor.ingest.batch import BatchLoader, BatchResult
+from election_monitor.ingest.elections import resolve_election_id
+from election_monitor.ingest.opener import sha256_and_size
+from election_monitor.ingest.readers import detect_format, iter_input_files, read
+from election_monitor.ingest.records import Row
+from election_monitor.ingest.writers import writer_for
+
+DEFAULT_BATCH_SIZE = 50_000
+
+#: Called after each committed batch with the file and how many rows it has settled so far.
+ProgressCallback = Callable[[Path, int], None]
+#: Called inside each batch's transaction (detection plugs in here).
+BatchHook = Callable[[Connection, BatchResult], None]
+
+
+@dataclass
+class FileResult:
+    """One file's outcome, as ``elmon ingest --json`` prints it."""
+
+    path: str
+    job_id: str
+    status: str  # completed, failed, skipped
+    format: str | None = None
+    rows_read: int = 0
+    inserted: int = 0
+    transactions_inserted: int = 0
+    events_inserted: int = 0
+    rollbacks_inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    resumed_after: int = 0
+    rewritten_from: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """Totals over all files, and what changed (for detection and the briefing)."""
+
+    files: list[FileResult] = field(default_factory=list)
+    constituencies: set[str] = field(default_factory=set)
+    buckets: set[tuple[str, Any]] = field(default_factory=set)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": len(self.files),
+            "rows_read": self.total("rows_read"),
+            "inserted": self.total("inserted"),
+            "transactions_inserted": self.total("transactions_inserted"),
+            "events_inserted": self.total("events_inserted"),
+            "rollbacks_inserted": self.total("rollbacks_inserted"),
+            "duplicates": self.total("duplicates"),
+            "rejected_rows": self.total("rejected"),
+            "failed_files": len(self.failed),
+            "skipped_files": sum(1 for f in self.files if f.status == "skipped"),
+            "constituencies_touched": len(self.constituencies),
+            "jobs": [asdict(f) for f in self.files],
+        }
+
+
+def ingest_paths(
+    engine: Engine,
+    paths: Sequence[Path],
+    *,
+    election_id: str | None = None,
+    fmt: str = "auto",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    reprocess: bool = False,
+    progress: ProgressCallback | None = None,
+    hooks: Sequence[BatchHook] = (),
+) -> IngestSummary:
+    """Ingest files and folders (recursively); one job per file."""
+    summary = IngestSummary()
+    if election_id is not None:
+        with engine.connect() as conn:
+            resolve_election_id(conn, election_id)  # fail fast on a wrong id
+    for path in iter_input_files(paths):
+        result = ingest_file(
+            engine,
+            path,
+            election_id=election_id,
+            fmt=fmt,
+            batch_size=batch_size,
+            reprocess=reprocess,
+            progress=progress,
+            hooks=hooks,
+            summary=summary,
+        )
+        summary.files.append(result)
+    return summary
+
+
+def ingest_file(
+    engine: Engine,
+    path: Path,
+    *,
+    election_id: str | None,
+    fmt: str,
+    batch_size: int,
+    reprocess: bool,
+    progress: ProgressCallback | None,
+    hooks: Sequence[BatchHook],
+    summary: IngestSummary,
+) -> FileResult:
+    """Ingest one file under its job; errors of the file (not of a row) fail only this job."""
+    sha256, size = sha256_and_size(path)
+    try:
+        file_format = detect_format(path) if fmt == "auto" else fmt
+    except ElectionMonitorError as exc:
+        file_format = fmt
+        format_error: str | None = str(exc)
+    else:
+        format_error = None
+    with engine.begin() as conn:
+        plan = jobs.plan_job(
+            conn,
+            path=path,
+            fmt=file_format,
+            sha256=sha256,
+            size=size,
+            election_id=election_id,
+            reprocess=reprocess,
+        )
+    result = FileResult(
+        path=str(path),
+        job_id=plan.job_id,
+        status="skipped" if plan.action == "skip" else "completed",
+        format=file_format,
+        resumed_after=plan.resume_after,
+        rewritten_from=plan.rewritten_from,
+    )
+    if plan.action == "skip":
+        return result
+    election = _LazyElection(election_id)
+    error = format_error
+    if error is None:
+        try:
+            _load(
+                engine,
+                path,
+                file_format,
+                plan,
+                batch_size,
+                election,
+                result,
+                progress,
+                hooks,
+                summary,
+            )
+        except ElectionMonitorError as exc:
+            error = str(exc)
+        except (OSError, UnicodeError, ValueError) as exc:  # unreadable container or bytes
+            error = f"{type(exc).__name__}: {exc}"
+    with engine.begin() as conn:
+        totals = jobs.finish_job(conn, plan.job_id, error=error)
+    result.status = "failed" if error else "completed"
+    result.error = error
+    result.rows_read = int(totals["rows_read"] or 0)
+    result.inserted = int(totals["inserted"] or 0)
+    result.duplicates = int(totals["duplicates"] or 0)
+    result.rejected = int(totals["rejected"] or 0)
+    return result
+
+
+class _LazyElection:
+    """Resolves the election only when a batch must create a constituency."""
+
+    def __init__(self, election_id: str | None) -> None:
+        self.election_id = election_id
+        self.resolved = False
+
+    def __call__(self, conn: Connection) -> str:
+        if not self.resolved:
+            self.election_id = resolve_election_id(conn, self.election_id)
+            self.resolved = True
+        assert self.election_id is not None
+        return self.election_id
+
+
+def _load(
+    engine: Engine,
+    path: Path,
+    file_format: str,
+    plan: jobs.JobPlan,
+    batch_size: int,
+    election: _LazyElection,
+    result: FileResult,
+    progress: ProgressCallback | None,
+    hooks: Sequence[BatchHook],
+    summary: IngestSummary,
+) -> None:
+    rows = read(path, file_format)
+    settled = plan.resume_after
+    # Resume exactly after the rows the interrupted run had committed.
+    rows = itertools.islice(rows, plan.resume_after, None)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the batch is millions of small acyclic objects: collection only costs time
+    try:
+        with engine.connect() as conn:
+            loader = BatchLoader(conn, writer_for(conn), job_id=plan.job_id, election=election)
+            for batch in _batches(rows, batch_size):
+                with conn.begin():
+                    loaded = loader.load(batch)
+                    jobs.record_batch(conn, plan.job_id, loaded)
+                    for hook in hooks:
+                        hook(conn, loaded)
+                settled += loaded.read
+                result.transactions_inserted += loaded.transactions_inserted
+                result.events_inserted += loaded.events_inserted
+                result.rollbacks_inserted += loaded.rollbacks_inserted
+                summary.constituencies |= loaded.constituencies
+                summary.buckets |= loaded.buckets
+                if progress is not None:
+                    progress(path, settled)
+                gc.collect(0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
