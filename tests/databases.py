@@ -29,8 +29,9 @@ def new_postgres_url(label: str) -> str:
     """Create an empty PostgreSQL database for this worker and label; return its URL."""
     assert POSTGRES_URL
     base = make_url(POSTGRES_URL)
+    # The pid keeps concurrent test runs (and xdist workers) out of each other's databases.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"{base.database}_{worker}_{label}"[:63]
+    name = f"{base.database}_{worker}_{os.getpid()}_{label}"[:63]
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
