@@ -101,7 +101,7 @@ def print_summary(summary: IngestSummary) -> None:
                 f.inserted,
                 f.duplicates,
                 f.rejected,
-                f.error
+                ("failed (see below)" if f.error else "")
                 or ("publisher rewrote this file" if f.rewritten_from else "")
                 or (f"resumed after row {f.resumed_after}" if f.resumed_after else "")
                 or ("identical file already ingested" if f.status == "skipped" else ""),
@@ -109,6 +109,8 @@ def print_summary(summary: IngestSummary) -> None:
             for f in summary.files
         ],
     )
+    for failed in summary.failed:
+        err_console.print(f"[bold red]failed:[/] {failed.path}: {failed.error}")
     console.print(
         f"{totals['files']} files: {totals['transactions_inserted']:,} transactions and "
         f"{totals['events_inserted']:,} contract events inserted, {totals['duplicates']:,} "
