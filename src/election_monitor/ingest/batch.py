@@ -28,6 +28,7 @@ from election_monitor.models import (
 from election_monitor.timeutil import utcnow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HOUR_MS = 3_600_000
 
 
 @dataclass
@@ -72,6 +73,7 @@ class BatchLoader:
         self.known_constituencies: set[str] = set()
         sqlite = conn.dialect.name == "sqlite"
         self._ts: Callable[[datetime], Any] = _sqlite_ts if sqlite else _identity
+        self._ts_ms: Callable[[int], Any] = SQLiteTimestamps() if sqlite else ts_datetime
 
     # -- the one entry point ---------------------------------------------------------
     def load(self, rows: Sequence[Row]) -> BatchResult:
@@ -169,7 +171,7 @@ class BatchLoader:
             r.tx_id,
             r.contract_id,
             r.block_height,
-            self._ts(ts_datetime(r.ts_ms)),
+            self._ts_ms(r.ts_ms),
             r.operation,
             raw_json,
             orjson.dumps(operation_data).decode(),
@@ -317,6 +319,22 @@ def _conflict(record: ChainRecord, kind: str, against: str) -> RowError:
 def _sqlite_ts(value: datetime) -> str:
     """UTC as SQLAlchemy stores it in SQLite, so ORM reads and raw writes agree."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+class SQLiteTimestamps:
+    """Epoch ms to SQLite's stored text, formatting each minute once (the hot path of a load)."""
+
+    def __init__(self) -> None:
+        self._minutes: dict[int, str] = {}
+
+    def __call__(self, ts_ms: int) -> str:
+        seconds, millis = divmod(ts_ms, 1000)
+        minute, second = divmod(seconds, 60)
+        prefix = self._minutes.get(minute)
+        if prefix is None:
+            prefix = _sqlite_ts(EPOCH + timedelta(minutes=minute))[:17]
+            self._minutes[minute] = prefix
+        return f"{prefix}{second:02d}.{millis:03d}000"
 
 
 def _identity(value: datetime) -> datetime:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import itertools
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -225,7 +227,7 @@ def _load(
     try:
         with engine.connect() as conn:
             loader = BatchLoader(conn, writer_for(conn), job_id=plan.job_id, election=election)
-            for batch in _batches(rows, batch_size):
+            for batch in prefetch(_batches(rows, batch_size)):
                 with conn.begin():
                     loaded = loader.load(batch)
                     jobs.record_batch(conn, plan.job_id, loaded)
@@ -249,3 +251,45 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+_DONE = object()
+
+
+def prefetch(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """Read the next batch in a thread while the database writes the current one.
+
+    SQLite and psycopg release the GIL while the database works, so parsing (pure Python)
+    and writing overlap on two cores. At most one batch waits, so memory stays bounded.
+    """
+    slot: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slot.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slot.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            slot.put(exc)
+
+    worker = threading.Thread(target=produce, name="ingest-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slot.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5)
