@@ -64,6 +64,15 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def json_error(text: str) -> str:
+    """orjson's message for invalid JSON (readers quote it in row errors)."""
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return str(exc)
+    raise ValueError(f"valid JSON: {text!r}")
+
+
 def export_entries(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key, value in values.items():

@@ -67,7 +67,7 @@ def test_windows_1251_after_a_long_ascii_head_still_decodes(
 def test_bytes_that_are_neither_encoding_still_read_as_cp1251(tmp_path: Path) -> None:
     path = tmp_path / "junk.bin"
     path.write_bytes(b"\xff\xfe\x98\x00abc\n\x81\n")
-    [(name, encoding, lines)] = read_all(path)
+    [(_, encoding, lines)] = read_all(path)
     assert encoding == CP1251
     assert lines == [(1, "яю\ufffd\x00abc"), (2, "Ѓ")]
 
@@ -108,7 +108,7 @@ def test_zip_yields_each_input_member_in_natural_order(tmp_path: Path) -> None:
 
 def test_zip_without_input_members_is_refused(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "x.zip", {"readme.md": ["hello"]})
-    with pytest.raises(InvalidInputError, match="no .csv/.jsonl/.txt member"):
+    with pytest.raises(InvalidInputError, match=r"no \.csv/\.jsonl/\.txt member"):
         read_all(path)
 
 
@@ -191,7 +191,7 @@ def test_detect_encoding_from_a_head_cut_inside_a_character() -> None:
 
 
 _TEXT = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\ufeff"), max_size=30
+    st.characters(exclude_categories=["Cs"], exclude_characters="\n\r\ufeff"), max_size=30
 )
 # Upper and lower-case Cyrillic without Ё/ё: in Windows-1251 these never form valid UTF-8.
 _CYRILLIC = st.text(

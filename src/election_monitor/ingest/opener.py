@@ -41,6 +41,8 @@ from election_monitor.exceptions import InvalidInputError
 ZIP_MEMBER_SUFFIXES = (".csv", ".jsonl", ".txt")
 #: Bytes read at a time while deciding the encoding.
 SNIFF_CHUNK = 64 * 1024
+#: Bytes decoded at a time while reading lines (memory per open source stays about this).
+DECODE_CHUNK = 256 * 1024
 #: The most bytes read before deciding: pure ASCII up to here is taken as UTF-8.
 SNIFF_LIMIT = 1024 * 1024
 
@@ -125,6 +127,8 @@ def _text_source(name: str, binary: IO[bytes]) -> TextSource:
     errors = "replace" if encoding == CP1251 else _FALLBACK_ERRORS
     # newline="\n": a line is what ends in "\n"; a stray "\r" inside a line stays in it.
     text = io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline="\n")
+    # Decoding in bigger chunks than the 8 KiB default more than halves the cost per line.
+    text._CHUNK_SIZE = DECODE_CHUNK  # type: ignore[attr-defined]
     return TextSource(name=name, encoding=encoding, file=text)
 
 

@@ -37,7 +37,7 @@ class _BadRowError(Exception):
     """A block or transaction that cannot be read; the message is the row error's reason."""
 
 
-def decode_entries(entries: Any, what: str) -> dict[str, Any]:
+def _decode_entries(entries: Any, what: str) -> dict[str, Any]:
     """``[{"key": K, "type": T, "value": V}, ...]`` -> ``{K: V}``, ``base64:`` stripped."""
     if type(entries) is not list:
         raise _BadRowError(f"{what} is not a JSON array")
@@ -63,7 +63,7 @@ def _int_field(container: dict[str, Any], key: str) -> int | None:
     return value if type(value) is int else None
 
 
-def parse_transaction(
+def _parse_transaction(
     wrapper: Any, index: int, height: int, block_ts: int, source: str, line: int
 ) -> ChainRecord | None:
     """The record of one block transaction; None when it is not a contract call we read."""
@@ -88,10 +88,10 @@ def parse_transaction(
         raise _BadRowError(f"transaction {index}: missing senderPublicKey")
     try:
         # A 103 may have no params at all; a missing diff is never normal.
-        params = decode_entries(tx.get("params", []), "params")
+        params = _decode_entries(tx.get("params", []), "params")
         if "results" not in wrapper:
             raise _BadRowError("missing results")
-        diff = decode_entries(wrapper["results"], "results")
+        diff = _decode_entries(wrapper["results"], "results")
     except _BadRowError as exc:
         raise _BadRowError(f"transaction {index}: {exc}") from None
     operation: Any
@@ -168,7 +168,7 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 continue
             for index, wrapper in enumerate(transactions, 1):
                 try:
-                    record = parse_transaction(wrapper, index, height, block_ts, name, number)
+                    record = _parse_transaction(wrapper, index, height, block_ts, name, number)
                 except _BadRowError as exc:
                     errors += 1
                     yield RowError(name, number, str(exc), orjson.dumps(wrapper).decode())

@@ -83,7 +83,7 @@ def _decode_entries_slow(entries: list[Any], what: str) -> dict[str, Any]:
     return decoded
 
 
-def decode_entries(entries: Any, what: str) -> dict[str, Any]:
+def _decode_entries(entries: Any, what: str) -> dict[str, Any]:
     """``[{"key": K, "stringValue": V}, ...]`` -> ``{K: V}`` (the last of a repeated key wins).
 
     Other value keys (intValue, binaryValue, boolValue), another key order, or extra keys next
@@ -105,7 +105,7 @@ def decode_entries(entries: Any, what: str) -> dict[str, Any]:
     return decoded
 
 
-def parse_fields(fields: list[str], source: str, line: int, file_contract: str) -> ChainRecord:
+def _parse_fields(fields: list[str], source: str, line: int, file_contract: str) -> ChainRecord:
     """Build the (not yet interpreted) record of one split line; ``_BadRowError`` if malformed."""
     (
         tx_id,
@@ -154,8 +154,8 @@ def parse_fields(fields: list[str], source: str, line: int, file_contract: str) 
         raise _BadRowError(f"bad JSON in extra: {exc}") from None
     if type(extra_json) is not dict:
         raise _BadRowError("extra is not a JSON object")
-    params = decode_entries(params_json, "params")
-    diff = decode_entries(diff_json, "diff")
+    params = _decode_entries(params_json, "params")
+    diff = _decode_entries(diff_json, "diff")
     if tx_type == 104:
         operation = params.get("operation")
         if not operation or type(operation) is not str:
@@ -216,7 +216,7 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 )
                 continue
             try:
-                record = parse_fields(fields, name, number, file_contract)
+                record = _parse_fields(fields, name, number, file_contract)
             except _BadRowError as exc:
                 errors += 1
                 yield RowError(name, number, str(exc), line.rstrip("\r\n"))

@@ -47,7 +47,7 @@ class _BadRowError(Exception):
     """A row that cannot be read; the message is the row error's reason."""
 
 
-def split_line(line: str, maxsplit: int = -1) -> list[str]:
+def _split_line(line: str, maxsplit: int = -1) -> list[str]:
     """Split on ``;`` (at most ``maxsplit`` times); CSV quoting is honoured when present."""
     fields = line.split(";", maxsplit)
     # A quoted field starts right after a ";" (or at the line start): only then use csv.
@@ -56,9 +56,9 @@ def split_line(line: str, maxsplit: int = -1) -> list[str]:
     return fields
 
 
-def parse_header(line: str) -> list[str]:
+def _parse_header(line: str) -> list[str]:
     """The column names of a header line (trimmed, lower-case); ``_BadRowError`` if unusable."""
-    columns = [name.strip().lower() for name in split_line(line)]
+    columns = [name.strip().lower() for name in _split_line(line)]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise _BadRowError(f"bad header: missing column(s) {', '.join(missing)}")
@@ -68,7 +68,7 @@ def parse_header(line: str) -> list[str]:
     return columns
 
 
-def parse_timestamp(text: str) -> int:
+def _parse_timestamp(text: str) -> int:
     """Epoch milliseconds from epoch ms digits or ISO-8601 (naive means UTC)."""
     if text.isdigit() and text.isascii():
         return int(text)
@@ -78,7 +78,7 @@ def parse_timestamp(text: str) -> int:
         raise _BadRowError(f"bad timestamp {text!r} (expected ISO-8601 or epoch ms)") from None
 
 
-def parse_row(row: dict[str, str], source: str, line: int, file_contract: str) -> ChainRecord:
+def _parse_row(row: dict[str, str], source: str, line: int, file_contract: str) -> ChainRecord:
     """Build the record of one row (a column -> text dict); ``_BadRowError`` if malformed."""
     tx_id = row["tx_id"].strip()
     if not tx_id:
@@ -86,7 +86,7 @@ def parse_row(row: dict[str, str], source: str, line: int, file_contract: str) -
     operation = row["type"].strip()
     if operation not in KNOWN_OPERATIONS:
         raise _BadRowError(f"unknown type {operation!r}")
-    ts_ms = parse_timestamp(row["timestamp"].strip())
+    ts_ms = _parse_timestamp(row["timestamp"].strip())
     height_text = row["block_height"].strip()
     if not height_text:
         height = 0
@@ -124,7 +124,7 @@ def parse_row(row: dict[str, str], source: str, line: int, file_contract: str) -
         params,
         {},  # no state diff in this format: the verdict is the status column
         False,
-        dict(row),
+        row,
     )
     record.accepted = accepted
     if not accepted:
@@ -148,7 +148,7 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 continue
             if columns is None and header_error is None:
                 try:
-                    columns = parse_header(line)
+                    columns = _parse_header(line)
                     # A JSON params column written last may hold ";": it takes the rest.
                     maxsplit = len(columns) - 1 if columns[-1] == "params" else -1
                     skipped += 1
@@ -162,11 +162,11 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 yield RowError(name, number, header_error or "no header", line)
                 continue
             try:
-                fields = split_line(line, maxsplit)
+                fields = _split_line(line, maxsplit)
                 if len(fields) != len(columns):
                     raise _BadRowError(f"expected {len(columns)} fields, got {len(fields)}")
                 row = dict(zip(columns, fields, strict=True))
-                record = parse_row(row, name, number, file_contract)
+                record = _parse_row(row, name, number, file_contract)
             except _BadRowError as exc:
                 errors += 1
                 yield RowError(name, number, str(exc), line)
