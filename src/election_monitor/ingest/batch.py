@@ -55,103 +55,87 @@ def ts_datetime(ts_ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ts_ms)
 
 
-class BatchLoader:
-    """Turns rows into database writes for one file's job (one instance per file)."""
+@dataclass
+class PreparedTable:
+    """One table's rows of a batch, de-duplicated by id, as tuples ready to insert."""
 
-    def __init__(
-        self,
-        conn: Connection,
-        writer: BatchWriter,
-        *,
-        job_id: str,
-        election: Callable[[Connection], str],
-    ) -> None:
-        self.conn = conn
-        self.writer = writer
-        self.job_id = job_id
-        self.election = election
-        self.known_constituencies: set[str] = set()
-        sqlite = conn.dialect.name == "sqlite"
+    table: str
+    kind: str  # transaction, event, rollback (for messages)
+    rows: dict[str, tuple[ChainRecord, tuple[Any, ...]]] = field(default_factory=dict)
+
+
+@dataclass
+class PreparedBatch:
+    """A batch turned into insertable tuples; built without the database (in the reader thread)."""
+
+    read: int
+    rejections: list[RowError]
+    duplicates: int
+    tables: list[PreparedTable]
+    contract_ids: set[str]
+    tx_buckets: set[Bucket]
+    event_constituencies: set[str]
+    has_rollbacks: bool
+
+
+class RowEncoder:
+    """Builds the row tuples of each table for one database dialect (pure Python, no I/O)."""
+
+    def __init__(self, dialect: str) -> None:
+        sqlite = dialect == "sqlite"
         self._ts: Callable[[datetime], Any] = _sqlite_ts if sqlite else _identity
         self._ts_ms: Callable[[int], Any] = SQLiteTimestamps() if sqlite else ts_datetime
 
-    # -- the one entry point ---------------------------------------------------------
-    def load(self, rows: Sequence[Row]) -> BatchResult:
-        result = BatchResult(read=len(rows))
-        txs: list[ChainRecord] = []
-        events: list[ChainRecord] = []
-        rollbacks: list[ChainRecord] = []
+    def prepare(self, rows: Sequence[Row]) -> PreparedBatch:
+        """Classify rows, de-duplicate within the batch, build tuples and the touched buckets."""
+        now = self._ts(utcnow())
+        rejections: list[RowError] = []
+        tables = {
+            "transactions": PreparedTable("transactions", "transaction"),
+            "contract_events": PreparedTable("contract_events", "event"),
+            "transaction_rollbacks": PreparedTable("transaction_rollbacks", "rollback"),
+        }
+        builders = {
+            "transactions": self._tx_tuple,
+            "contract_events": self._event_tuple,
+            "transaction_rollbacks": self._rollback_tuple,
+        }
+        duplicates = 0
+        contract_ids: set[str] = set()
+        hours: set[tuple[str, int]] = set()
+        event_constituencies: set[str] = set()
         for row in rows:
             if isinstance(row, RowError):
-                result.rejections.append(row)
-            elif row.rollback:
-                rollbacks.append(row)
+                rejections.append(row)
+                continue
+            if row.rollback:
+                name = "transaction_rollbacks"
             elif row.operation in TRANSACTION_OPERATIONS:
-                txs.append(row)
+                name = "transactions"
+                hours.add((row.contract_id, row.ts_ms // HOUR_MS))
             else:
-                events.append(row)
-        records = txs + events + rollbacks
-        if records:
-            self._ensure_constituencies({r.contract_id for r in records})
-        now = self._ts(utcnow())
-        result.transactions_inserted = self._write(
-            "transactions", txs, self._tx_tuple, now, result, kind="transaction"
-        )
-        result.events_inserted = self._write(
-            "contract_events", events, self._event_tuple, now, result, kind="event"
-        )
-        result.rollbacks_inserted = self._write(
-            "transaction_rollbacks", rollbacks, self._rollback_tuple, now, result, kind="rollback"
-        )
-        if result.transactions_inserted:
-            result.buckets.update((r.contract_id, hour_of(ts_datetime(r.ts_ms))) for r in txs)
-        if result.events_inserted:
-            result.constituencies.update(r.contract_id for r in events)
-        if rollbacks or result.inserted:
-            self._apply_rollbacks(result)
-        result.constituencies.update(cid for cid, _ in result.buckets)
-        self._store_rejections(result.rejections, now)
-        result.rejected = len(result.rejections)
-        refresh_hours(self.conn, result.buckets)
-        refresh_totals(self.conn, result.constituencies)
-        return result
-
-    # -- classification and writing ---------------------------------------------------
-    def _write(
-        self,
-        table: str,
-        records: list[ChainRecord],
-        to_tuple: Callable[[ChainRecord, str, Any], tuple[Any, ...]],
-        now: Any,
-        result: BatchResult,
-        *,
-        kind: str,
-    ) -> int:
-        """Insert new rows; count identical repeats as duplicates, differing ones as rejected."""
-        if not records:
-            return 0
-        unique: dict[str, tuple[ChainRecord, str]] = {}
-        for record in records:
-            raw_json = orjson.dumps(record.raw).decode()
-            seen = unique.get(record.tx_id)
+                name = "contract_events"
+                event_constituencies.add(row.contract_id)
+            contract_ids.add(row.contract_id)
+            target = tables[name]
+            row_tuple = builders[name](row, orjson.dumps(row.raw).decode(), now)
+            seen = target.rows.get(row.tx_id)
             if seen is None:
-                unique[record.tx_id] = (record, raw_json)
-            elif seen[1] == raw_json:
-                result.duplicates += 1
+                target.rows[row.tx_id] = (row, row_tuple)
+            elif seen[0].raw == row.raw:
+                duplicates += 1
             else:
-                result.rejections.append(_conflict(record, kind, "an earlier line of this batch"))
-        inserted = self.writer.insert(
-            table, [to_tuple(rec, raw_json, now) for rec, raw_json in unique.values()]
+                rejections.append(_conflict(row, target.kind, "an earlier line of this batch"))
+        return PreparedBatch(
+            read=len(rows),
+            rejections=rejections,
+            duplicates=duplicates,
+            tables=list(tables.values()),
+            contract_ids=contract_ids,
+            tx_buckets={(cid, ts_datetime(h * HOUR_MS)) for cid, h in hours},
+            event_constituencies=event_constituencies,
+            has_rollbacks=bool(tables["transaction_rollbacks"].rows),
         )
-        repeated = len(unique) - inserted
-        if repeated:
-            stored = self.writer.stored_raw(table, list(unique))
-            conflicts = [
-                rec for tx_id, (rec, _) in unique.items() if stored.get(tx_id, rec.raw) != rec.raw
-            ]
-            result.rejections.extend(_conflict(rec, kind, "the stored one") for rec in conflicts)
-            result.duplicates += repeated - len(conflicts)
-        return inserted
 
     def _tx_tuple(self, r: ChainRecord, raw_json: str, now: Any) -> tuple[Any, ...]:
         counted_key = r.sender if (r.operation == "vote" and r.accepted) else None
@@ -197,7 +181,7 @@ class BatchLoader:
             r.tx_id,
             r.contract_id,
             r.operation,
-            self._ts(ts_datetime(r.ts_ms)),
+            self._ts_ms(r.ts_ms),
             r.block_height,
             r.sender,
             orjson.dumps(details).decode(),
@@ -207,15 +191,67 @@ class BatchLoader:
         )
 
     def _rollback_tuple(self, r: ChainRecord, raw_json: str, now: Any) -> tuple[Any, ...]:
-        return (
-            r.tx_id,
-            r.contract_id,
-            self._ts(ts_datetime(r.ts_ms)),
-            r.source,
-            r.line,
-            raw_json,
-            now,
-        )
+        return (r.tx_id, r.contract_id, self._ts_ms(r.ts_ms), r.source, r.line, raw_json, now)
+
+
+class BatchLoader:
+    """Writes prepared batches of one file's job (one instance per file)."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        writer: BatchWriter,
+        *,
+        job_id: str,
+        election: Callable[[Connection], str],
+    ) -> None:
+        self.conn = conn
+        self.writer = writer
+        self.job_id = job_id
+        self.election = election
+        self.known_constituencies: set[str] = set()
+
+    def load(self, batch: PreparedBatch) -> BatchResult:
+        """Write a batch inside the caller's transaction and refresh what it touched."""
+        result = BatchResult(read=batch.read, duplicates=batch.duplicates)
+        result.rejections.extend(batch.rejections)
+        if batch.contract_ids:
+            self._ensure_constituencies(batch.contract_ids)
+        inserted = {t.table: self._write(t, result) for t in batch.tables}
+        result.transactions_inserted = inserted["transactions"]
+        result.events_inserted = inserted["contract_events"]
+        result.rollbacks_inserted = inserted["transaction_rollbacks"]
+        if result.transactions_inserted:
+            result.buckets |= batch.tx_buckets
+        if result.events_inserted:
+            result.constituencies |= batch.event_constituencies
+        if batch.has_rollbacks or result.inserted:
+            self._apply_rollbacks(result)
+        result.constituencies.update(cid for cid, _ in result.buckets)
+        self._store_rejections(result.rejections)
+        result.rejected = len(result.rejections)
+        refresh_hours(self.conn, result.buckets)
+        refresh_totals(self.conn, result.constituencies)
+        return result
+
+    def _write(self, prepared: PreparedTable, result: BatchResult) -> int:
+        """Insert new rows; count identical repeats as duplicates, differing ones as rejected."""
+        if not prepared.rows:
+            return 0
+        inserted = self.writer.insert(prepared.table, [t for _, t in prepared.rows.values()])
+        repeated = len(prepared.rows) - inserted
+        if repeated:
+            stored = self.writer.stored_raw(prepared.table, list(prepared.rows))
+            conflicts = [
+                rec
+                for tx_id, (rec, _) in prepared.rows.items()
+                if stored.get(tx_id, rec.raw) != rec.raw
+            ]
+            result.rejections.extend(
+                _conflict(rec, prepared.kind, "the stored one") for rec in conflicts
+            )
+            result.duplicates += repeated - len(conflicts)
+        return inserted
 
     # -- order-independent rollbacks ----------------------------------------------------
     def _apply_rollbacks(self, result: BatchResult) -> None:
@@ -283,7 +319,7 @@ class BatchLoader:
             )
         self.known_constituencies |= missing
 
-    def _store_rejections(self, rejections: list[RowError], now: Any) -> None:
+    def _store_rejections(self, rejections: list[RowError]) -> None:
         if not rejections:
             return
         self.conn.execute(

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.ingest import jobs
-from election_monitor.ingest.batch import BatchLoader, BatchResult
+from election_monitor.ingest.batch import BatchLoader, BatchResult, PreparedBatch, RowEncoder
 from election_monitor.ingest.elections import resolve_election_id
 from election_monitor.ingest.opener import sha256_and_size
 from election_monitor.ingest.readers import detect_format, iter_input_files, read
@@ -227,7 +227,9 @@ def _load(
     try:
         with engine.connect() as conn:
             loader = BatchLoader(conn, writer_for(conn), job_id=plan.job_id, election=election)
-            for batch in prefetch(_batches(rows, batch_size)):
+            encoder = RowEncoder(conn.dialect.name)
+            prepared = (encoder.prepare(batch) for batch in _batches(rows, batch_size))
+            for batch in prefetch(prepared):
                 with conn.begin():
                     loaded = loader.load(batch)
                     jobs.record_batch(conn, plan.job_id, loaded)
@@ -256,8 +258,8 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 _DONE = object()
 
 
-def prefetch(batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
-    """Read the next batch in a thread while the database writes the current one.
+def prefetch(batches: Iterator[PreparedBatch]) -> Iterator[PreparedBatch]:
+    """Read and prepare the next batch in a thread while the database writes the current one.
 
     SQLite and psycopg release the GIL while the database works, so parsing (pure Python)
     and writing overlap on two cores. At most one batch waits, so memory stays bounded.
