@@ -141,7 +141,7 @@ def full_ingest(path: Path, url: str, batch: int) -> tuple[float, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=20_000)
     parser.add_argument("--postgres", help="PostgreSQL URL (its database is emptied)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

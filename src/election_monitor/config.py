@@ -21,7 +21,7 @@ class Settings(BaseSettings):
         default=256, description="SQLite page cache per connection, in MiB (bulk ingest speed)."
     )
     ingest_batch_size: int = Field(
-        default=50_000,
+        default=20_000,
         ge=1,
         description="Rows per committed ingest batch (bigger is faster, smaller resumes sooner).",
     )

@@ -27,7 +27,7 @@ from election_monitor.ingest.readers import detect_format, iter_input_files, rea
 from election_monitor.ingest.records import Row
 from election_monitor.ingest.writers import writer_for
 
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 20_000
 
 #: Called after each committed batch with the file and how many rows it has settled so far.
 ProgressCallback = Callable[[Path, int], None]
