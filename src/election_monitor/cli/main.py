@@ -11,6 +11,7 @@ from election_monitor.cli import constituencies as constituencies_cli
 from election_monitor.cli import db as db_cli
 from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import ingest as ingest_cli
+from election_monitor.cli import simulate as simulate_cli
 from election_monitor.db import session
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(constituencies_cli.app, name="constituencies")
 app.add_typer(ingest_cli.jobs_app, name="jobs")
 app.command("ingest")(ingest_cli.ingest)
 app.command("watch")(ingest_cli.watch_dir)
+app.command("simulate")(simulate_cli.simulate)
 
 
 def _version(value: bool) -> None:

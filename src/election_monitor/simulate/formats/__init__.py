@@ -1,0 +1,1 @@
+"""Writers of the three input formats (docs/formats.md), fed by the generator's events."""
