@@ -24,6 +24,7 @@ from election_monitor.config import get_settings
 from election_monitor.crud import FileProcessingJobCRUD
 from election_monitor.db import session_scope
 from election_monitor.db.session import get_engine
+from election_monitor.detection.service import DetectionHook
 from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.ingest.readers import FORMATS
 from election_monitor.ingest.service import IngestSummary, ingest_paths
@@ -39,19 +40,31 @@ ElectionOpt = Annotated[
     str | None,
     typer.Option("--election-id", help="Election for constituencies first seen in the data."),
 ]
+SettingsOpt = Annotated[
+    Path | None,
+    typer.Option("--settings", help="Detection thresholds (TOML); defaults apply without it."),
+]
 FormatOpt = Annotated[
     str, typer.Option("--format", help=f"auto or one of: {', '.join(sorted(FORMATS))}.")
 ]
 
 
 def run_ingest(
-    paths: list[Path], *, election_id: str | None, fmt: str, reprocess: bool, show_progress: bool
+    paths: list[Path],
+    *,
+    election_id: str | None,
+    fmt: str,
+    reprocess: bool,
+    show_progress: bool,
+    detection_settings: Path | None = None,
 ) -> IngestSummary:
-    """Ingest with a progress line per file when a person is watching."""
+    """Ingest with a progress line per file when a person is watching; detection runs on
+    every batch (incrementally, for what the batch touched)."""
     if fmt != "auto" and fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; use auto or one of {sorted(FORMATS)}")
     engine = get_engine()
     batch_size = get_settings().ingest_batch_size
+    hooks = [DetectionHook(settings_path=detection_settings)]
     if not show_progress:
         return ingest_paths(
             engine,
@@ -60,6 +73,7 @@ def run_ingest(
             fmt=fmt,
             reprocess=reprocess,
             batch_size=batch_size,
+            hooks=hooks,
         )
     with Progress(
         SpinnerColumn(),
@@ -84,6 +98,7 @@ def run_ingest(
             reprocess=reprocess,
             progress=progress,
             batch_size=batch_size,
+            hooks=hooks,
         )
 
 
@@ -127,6 +142,7 @@ def ingest(
         bool,
         typer.Option("--reprocess", help="Re-read files already ingested with the same bytes."),
     ] = False,
+    settings: SettingsOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Load transaction files into the database (idempotent: re-running adds nothing)."""
@@ -137,6 +153,7 @@ def ingest(
             fmt=fmt,
             reprocess=reprocess,
             show_progress=not json and sys.stderr.isatty(),
+            detection_settings=settings,
         )
     except ElectionMonitorError as exc:
         raise fail(exc) from exc
@@ -157,13 +174,19 @@ def watch_dir(
     settle: Annotated[
         float, typer.Option("--settle", help="Seconds a file must stay unchanged before loading.")
     ] = 2.0,
+    settings: SettingsOpt = None,
 ) -> None:
     """Keep running: ingest each new or changed file once it has stopped growing."""
     console.print(f"watching {directory} (Ctrl-C to stop)")
     for ready in settled_batches(directory, settle_seconds=settle):
         try:
             summary = run_ingest(
-                ready, election_id=election_id, fmt=fmt, reprocess=False, show_progress=False
+                ready,
+                election_id=election_id,
+                fmt=fmt,
+                reprocess=False,
+                show_progress=False,
+                detection_settings=settings,
             )
         except ElectionMonitorError as exc:
             err_console.print(f"[bold red]error:[/] {exc}")

@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from election_monitor import __version__
+from election_monitor.cli import alerts as alerts_cli
 from election_monitor.cli import constituencies as constituencies_cli
 from election_monitor.cli import db as db_cli
+from election_monitor.cli import demo as demo_cli
+from election_monitor.cli import detect as detect_cli
 from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import ingest as ingest_cli
 from election_monitor.cli import simulate as simulate_cli
@@ -26,7 +29,10 @@ app.add_typer(constituencies_cli.app, name="constituencies")
 app.add_typer(ingest_cli.jobs_app, name="jobs")
 app.command("ingest")(ingest_cli.ingest)
 app.command("watch")(ingest_cli.watch_dir)
+app.command("detect")(detect_cli.detect)
+app.add_typer(alerts_cli.app, name="alerts")
 app.command("simulate")(simulate_cli.simulate)
+app.command("demo")(demo_cli.demo)
 
 
 def _version(value: bool) -> None:

@@ -1,6 +1,8 @@
 """All tables; importing this package registers every model on ``Base.metadata``."""
 
 from election_monitor.models.alert import Alert
+from election_monitor.models.alert_event import AlertEvent
+from election_monitor.models.anomaly_score import AnomalyScore
 from election_monitor.models.constituency import Constituency
 from election_monitor.models.contract_event import ContractEvent
 from election_monitor.models.election import Election
@@ -11,6 +13,8 @@ from election_monitor.models.transaction import Transaction
 
 __all__ = [
     "Alert",
+    "AlertEvent",
+    "AnomalyScore",
     "Constituency",
     "ContractEvent",
     "Election",

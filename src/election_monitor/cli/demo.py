@@ -1,0 +1,106 @@
+"""``elmon demo``: simulate, load, detect, brief, then serve the dashboard."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from election_monitor.cli.output import console, err_console
+from election_monitor.db.session import get_engine
+from election_monitor.demo import DEMO_CONFIG, run_demo
+from election_monitor.reports.briefing import Briefing
+
+
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder for the demo's files (database: --database-url).")
+    ] = Path("demo"),
+    no_serve: Annotated[
+        bool,
+        typer.Option("--no-serve", help="Stop after the briefing; do not serve the dashboard."),
+    ] = False,
+    constituencies: Annotated[
+        int, typer.Option("--constituencies", help="Size of the simulated election.")
+    ] = DEMO_CONFIG.constituencies,
+    scale: Annotated[
+        float, typer.Option("--scale", help="Multiplier of registered voters (smaller is faster).")
+    ] = DEMO_CONFIG.scale,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Try the system on a simulated election with injected anomalies (safe to re-run)."""
+    engine = get_engine()
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(path: Path, rows: int) -> None:
+            bar.update(task, description=f"loading {path.name[:24]}", completed=rows)
+
+        config = replace(DEMO_CONFIG, constituencies=constituencies, scale=scale)
+        result = run_demo(
+            engine, directory, config=config, progress=progress, say=err_console.print
+        )
+    totals = result.ingest.as_dict()
+    console.print(
+        f"loaded {totals['transactions_inserted']:,} transactions and "
+        f"{totals['events_inserted']:,} contract events from {totals['files']} files "
+        f"({totals['skipped_files']} already loaded)"
+    )
+    print_briefing(result.briefing)
+    if no_serve:
+        return
+    try:
+        from election_monitor.cli.serve import serve
+    except ImportError:  # a build without the web app
+        console.print("The dashboard is not part of this build; use the CLI (`elmon --help`).")
+        return
+
+    serve(host=host, port=port)
+
+
+def print_briefing(brief: Briefing) -> None:
+    """The briefing as a person reads it on a terminal."""
+    status = ", ".join(f"{count} {name}" for name, count in sorted(brief.by_status.items()))
+    open_alerts = ", ".join(
+        f"{brief.open_alerts_by_severity.get(s, 0)} {s}" for s in ("critical", "warning", "info")
+    )
+    lines = [
+        f"[bold]{'; '.join(brief.elections) or 'No election'}[/]",
+        f"Constituencies: {brief.constituencies} ({status or 'none'})",
+        f"Registered voters: {brief.registered:,}   bulletins issued: {brief.bulletins:,}   "
+        f"votes cast: {brief.votes:,}   participation: {brief.participation:.2f}%",
+        f"Data up to: {brief.last_data_time:%Y-%m-%d %H:%M} UTC" if brief.last_data_time else "",
+        f"Open alerts: {open_alerts}",
+    ]
+    console.print(Panel("\n".join(line for line in lines if line), title="Briefing"))
+    if brief.urgent:
+        table = Table(title="Most urgent alerts")
+        for column in ("severity", "type", "constituency", "what happened", "id"):
+            table.add_column(column)
+        for alert in brief.urgent:
+            table.add_row(
+                alert.severity,
+                alert.type,
+                alert.constituency_name,
+                alert.title,
+                alert.id,
+            )
+        console.print(table)
+        console.print("Details: `elmon alerts show ID`; all alerts: `elmon alerts list`.")

@@ -1,0 +1,217 @@
+"""Score detection against a simulator's ground truth (``truth.json``).
+
+``score_run`` is pure: alerts (as dicts) and a truth document in, figures out. ``evaluate_seed``
+runs the whole chain for one simulated election: simulate, import the registry, ingest,
+detect, score. Figures (research/detection.md §8.4): recall per anomaly type and magnitude,
+alert precision, false alerts per 100 clean constituency-days (warning and critical apart),
+and detection delay in hours of data.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from election_monitor.timeutil import parse_datetime
+
+#: anomaly type -> alert types that count as detecting it
+COMPATIBLE: dict[str, set[str]] = {
+    "unusual_spike": {"unusual_spike", "correlated_spike", "night_activity"},
+    "correlated_spike": {"correlated_spike", "unusual_spike"},
+    "night_activity": {"night_activity", "unusual_spike"},
+    "unusual_drop": {"unusual_drop", "constituency_offline"},
+    "constituency_offline": {"constituency_offline"},
+    "baseline_deviation": {"baseline_deviation"},
+    "high_rejection_rate": {"high_rejection_rate"},
+}
+#: How long after an anomaly's end an alert still counts (hours of data).
+LATE_HOURS = 2.0
+
+
+def _first_evidence(alert: dict[str, Any]) -> str | None:
+    d = alert.get("details") or {}
+    for key in ("hours",):
+        if d.get(key) and isinstance(d[key], list) and d[key][0].get("hour"):
+            return str(d[key][0]["hour"])
+    if isinstance(d.get("window"), dict) and d["window"].get("start"):
+        return str(d["window"]["start"])
+    for key in ("first_flagged", "at", "first", "last_seen"):
+        if d.get(key):
+            return str(d[key])
+    return None
+
+
+@dataclass
+class Evaluation:
+    """The figures of one or more runs (sums; rates are derived)."""
+
+    detected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    injected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    delays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    alerts: int = 0
+    true_alerts: int = 0
+    clean_days: float = 0.0
+    false_warning: int = 0
+    false_critical: int = 0
+    false_by_type: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, other: Evaluation) -> None:
+        for k, v in other.detected.items():
+            self.detected[k] += v
+        for k, v in other.injected.items():
+            self.injected[k] += v
+        for k, vs in other.delays.items():
+            self.delays[k].extend(vs)
+        for k, v in other.false_by_type.items():
+            self.false_by_type[k] += v
+        self.alerts += other.alerts
+        self.true_alerts += other.true_alerts
+        self.clean_days += other.clean_days
+        self.false_warning += other.false_warning
+        self.false_critical += other.false_critical
+
+    def as_dict(self) -> dict[str, Any]:
+        per = {}
+        for key in sorted(self.injected):
+            delays = sorted(self.delays.get(key, []))
+            per[key] = {
+                "injected": self.injected[key],
+                "detected": self.detected.get(key, 0),
+                "recall": round(self.detected.get(key, 0) / self.injected[key], 3),
+                "median_delay_h": delays[len(delays) // 2] if delays else None,
+            }
+        days = self.clean_days or 1.0
+        return {
+            "recall": per,
+            "precision": round(self.true_alerts / self.alerts, 3) if self.alerts else None,
+            "alerts": self.alerts,
+            "false_warning_per_100_clean_days": round(100 * self.false_warning / days, 3),
+            "false_critical_per_100_clean_days": round(100 * self.false_critical / days, 3),
+            "false_by_type": dict(self.false_by_type),
+            "clean_constituency_days": round(self.clean_days, 1),
+        }
+
+
+def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation:
+    """Compare one run's alerts with its ground truth."""
+    ev = Evaluation()
+    anomalies = truth.get("anomalies", [])
+    by_c: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in alerts:
+        by_c[a["constituency_id"]].append(a)
+    injected_cs = {x["constituency_id"] for x in anomalies}
+    for x in anomalies:
+        key = f"{x['type']}@{x.get('magnitude')}"
+        ev.injected[key] += 1
+        start, end = parse_datetime(x["start"]), parse_datetime(x["end"])
+        types = COMPATIBLE.get(x["type"], {x["type"]})
+        best: float | None = None
+        for a in by_c.get(x["constituency_id"], []):
+            if a["type"] not in types:
+                continue
+            first = _first_evidence(a)
+            if x["type"] in COMPATIBLE and first is not None:
+                at = parse_datetime(first)
+                if at > end.replace() and (at - end).total_seconds() / 3600 > LATE_HOURS:
+                    continue
+                delay = max(0.0, (at - start).total_seconds() / 3600)
+            else:
+                delay = 0.0
+            best = delay if best is None else min(best, delay)
+        if best is not None:
+            ev.detected[key] += 1
+            ev.delays[key].append(round(best, 2))
+    election = truth.get("election", {})
+    hours = 0.0
+    if election.get("start") and election.get("end"):
+        span = parse_datetime(election["end"]) - parse_datetime(election["start"])
+        hours = span.total_seconds() / 3600
+    clean = set(truth.get("clean_constituencies", []))
+    ev.clean_days = len(clean) * hours / 24
+    for a in alerts:
+        platform = (a.get("details") or {}).get("scope") == "platform"
+        ev.alerts += 1
+        if a["constituency_id"] in injected_cs or platform:
+            ev.true_alerts += 1
+        elif a["constituency_id"] in clean:
+            ev.false_by_type[a["type"]] += 1
+            if a["severity"] == "critical":
+                ev.false_critical += 1
+            else:
+                ev.false_warning += 1
+    return ev
+
+
+def evaluate_seed(
+    *,
+    seed: int,
+    constituencies: int,
+    anomalies: str = "all",
+    workdir: Path | None = None,
+    **config: Any,
+) -> tuple[Evaluation, dict[str, Any]]:
+    """Simulate, ingest, detect and score one election; returns the figures and timings."""
+    import time
+
+    import orjson
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from election_monitor.db import migrate
+    from election_monitor.db.session import make_engine
+    from election_monitor.detection.service import detect
+    from election_monitor.ingest.registry import import_registry
+    from election_monitor.ingest.service import ingest_paths
+    from election_monitor.models import Alert, Election
+    from election_monitor.simulate.config import SimulationConfig
+    from election_monitor.simulate.runner import simulate
+
+    base = Path(workdir or tempfile.mkdtemp(prefix="elmon-eval-"))
+    out = base / f"seed{seed}"
+    summary = simulate(
+        out,
+        SimulationConfig(seed=seed, constituencies=constituencies, anomalies=anomalies, **config),
+        overwrite=True,
+    )
+    truth = orjson.loads(summary.truth_path.read_bytes())
+    db_path = base / f"seed{seed}.db"
+    db_path.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db_path}")
+    migrate.upgrade(engine)
+    e = truth["election"]
+    with Session(engine) as db:
+        election = Election(
+            name=e["name"],
+            start_date=parse_datetime(e["start"]),
+            end_date=parse_datetime(e["end"]),
+            timezone=e["timezone"],
+        )
+        db.add(election)
+        db.commit()
+        import_registry(db, summary.registry, election_id=election.id)
+        db.commit()
+        election_id = election.id
+    t0 = time.perf_counter()
+    ingest_paths(engine, [summary.data_dir], election_id=election_id)
+    t1 = time.perf_counter()
+    with engine.begin() as conn:
+        (report,) = detect(conn, election_id=election_id)
+    t2 = time.perf_counter()
+    with Session(engine) as db:
+        alerts = [
+            {
+                "constituency_id": a.constituency_id,
+                "type": a.type,
+                "severity": a.severity,
+                "status": a.status,
+                "details": a.details,
+            }
+            for a in db.scalars(select(Alert))
+        ]
+    engine.dispose()
+    timings = {"ingest_s": round(t1 - t0, 2), "detect_s": round(t2 - t1, 2),
+               "detect_report": report.as_dict()}  # fmt: skip
+    return score_run(alerts, truth), timings

@@ -1,0 +1,780 @@
+"""Statistical detectors: explicit expected counts, minimum-count floors, and
+Benjamini-Hochberg control across constituencies for every hour (or night) they test.
+
+Each raises one alert per constituency x type x local day (night, or the whole election for
+state-like conditions), updated in place as the evidence grows, and resolved automatically
+after ``clean_hours`` of data without new evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from election_monitor.alerts.service import Signal
+from election_monitor.detection.frame import HOUR, NDArray
+from election_monitor.detection.model import bh_adjust, group_sum, upper_midp
+from election_monitor.detection.rules.base import Context, Rule, iso, register
+from election_monitor.enums import AlertSeverity, AlertType
+
+CRIT = AlertSeverity.CRITICAL.value
+WARN = AlertSeverity.WARNING.value
+
+
+def evidence_from_p(p: float, ctx: Context) -> float:
+    """Map a p-value to evidence in [0, 1]: 0 for p >= 10^-u0, then saturating."""
+    u = -math.log10(max(p, 1e-300))
+    return 1.0 - math.exp(-max(0.0, u - ctx.settings.score_u0) / ctx.settings.score_u1)
+
+
+def _by_day(ctx: Context, cells: list[tuple[int, int]]) -> dict[tuple[int, str], list[int]]:
+    out: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for c, t in cells:
+        out[(c, ctx.day_key(c, t))].append(t)
+    return out
+
+
+def _hour_label(ctx: Context, c: int, t: int) -> str:
+    local = ctx.frame.local(c, t)
+    return f"{local:%Y-%m-%d %H:00} local"
+
+
+def _stat(rule: type[Rule], ctx: Context, c: int, key: str, **kw: Any) -> Signal:
+    return Signal(
+        constituency_id=ctx.frame.facts[c].id,
+        type=rule.alert_type,
+        window_key=key,
+        severity=kw.pop("severity", rule.default_severity),
+        statistical=True,
+        family=rule.family,
+        **kw,
+    )
+
+
+def _model_note(ctx: Context) -> str:
+    return (
+        "expected = peers' voters in the hour (same zone/region/type, leave-one-out) x this "
+        "constituency's share of the peers so far (shrunk to registered voters) x short-term "
+        "level; negative binomial noise with estimated shape; BH across constituencies per hour"
+    )
+
+
+@register
+class UnusualSpike(Rule):
+    id = "unusual_spike"
+    alert_type = AlertType.UNUSUAL_SPIKE.value
+    default_severity = WARN
+    family = "velocity"
+    inputs = ("hourly_stats.votes_cast", "peers", "registered_voters")
+    statistical = True
+    summary = "Voters in an hour far above the expected count (BH per hour, effect floors)."
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f = ctx.model, ctx.frame
+        cells = [(int(c), int(t)) for c, t in zip(*np.nonzero(m.spike_level), strict=True)]
+        out = []
+        for (c, day), hours in sorted(_by_day(ctx, cells).items()):
+            hours.sort()
+            rows: list[dict[str, Any]] = [
+                {
+                    "hour": iso(f.hour(t)),
+                    "local": _hour_label(ctx, c, t),
+                    "observed": int(f.votes[c, t]),
+                    "expected": round(float(m.mu[c, t]), 1),
+                    "ratio": round(float(f.votes[c, t] / max(m.mu[c, t], 1e-9)), 2),
+                    "p": float(m.p_up[c, t]),
+                    "p_adjusted": float(m.q_up[c, t]),
+                    "nb_shape": round(float(m.k_eff[c, t]), 2),
+                    "peers_voters": int(f.votes[m.groups == m.groups[c], t].sum() - f.votes[c, t]),
+                }
+                for t in hours
+            ]
+            worst = max(rows, key=lambda r: r["ratio"])
+            excess = sum(r["observed"] - r["expected"] for r in rows)
+            level = max(int(m.spike_level[c, t]) for t in hours)
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    day,
+                    severity=CRIT if level >= 2 else WARN,
+                    title=(
+                        f"Voting {worst['ratio']:.1f}x the expected rate "
+                        f"({worst['observed']} vs {worst['expected']:.0f}) at {worst['local']}"
+                    ),
+                    description=(
+                        f"{f.facts[c].name}: {len(rows)} hour(s) on {day} with far more voters "
+                        f"than expected from its peers and its own pace; about {excess:.0f} extra "
+                        "votes in total."
+                    ),
+                    evidence={
+                        "hours": rows,
+                        "excess_votes": round(excess, 1),
+                        "peer_group_size": int((m.groups == m.groups[c]).sum()),
+                        "expected_how": _model_note(ctx),
+                        "q_warn": ctx.settings.spike_q_warn,
+                        "q_crit": ctx.settings.spike_q_crit,
+                    },
+                    last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
+                    magnitude=float(excess),
+                    score_evidence=evidence_from_p(min(r["p"] for r in rows), ctx),
+                )
+            )
+        return out
+
+
+@register
+class UnusualDrop(Rule):
+    id = "unusual_drop"
+    alert_type = AlertType.UNUSUAL_DROP.value
+    default_severity = WARN
+    family = "velocity"
+    inputs = ("hourly_stats.votes_cast", "peers")
+    statistical = True
+    summary = "Voters in an hour far below expected while peers are active (not silent: offline)."
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        mask = (
+            m.tested
+            & (m.q_down <= s.drop_q)
+            & (f.votes <= s.drop_max_ratio * m.mu)
+            & (m.mu >= s.drop_min_expected)
+        )
+        cells = [(int(c), int(t)) for c, t in zip(*np.nonzero(mask), strict=True)]
+        out = []
+        for (c, day), hours in sorted(_by_day(ctx, cells).items()):
+            hours.sort()
+            rows: list[dict[str, Any]] = [
+                {
+                    "hour": iso(f.hour(t)),
+                    "local": _hour_label(ctx, c, t),
+                    "observed": int(f.votes[c, t]),
+                    "expected": round(float(m.mu[c, t]), 1),
+                    "p": float(m.p_down[c, t]),
+                    "p_adjusted": float(m.q_down[c, t]),
+                }
+                for t in hours
+            ]
+            missing = sum(r["expected"] - r["observed"] for r in rows)
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    day,
+                    title=f"Voting far below expected for {len(rows)} hour(s) on {day}",
+                    description=(
+                        f"{f.facts[c].name}: about {missing:.0f} fewer voters than expected while "
+                        "its peers kept voting."
+                    ),
+                    evidence={
+                        "hours": rows,
+                        "missing_votes": round(missing, 1),
+                        "expected_how": _model_note(ctx),
+                    },
+                    last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
+                    magnitude=float(missing),
+                    score_evidence=evidence_from_p(min(r["p"] for r in rows), ctx),
+                )
+            )
+        return out
+
+
+@register
+class NightActivity(Rule):
+    id = "night_activity"
+    alert_type = AlertType.NIGHT_ACTIVITY.value
+    default_severity = WARN
+    family = "timing"
+    inputs = ("hourly_stats.votes_cast", "constituencies.timezone", "peers")
+    statistical = True
+    summary = "Voters over a local night far above the expected night total (BH per night)."
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        night = (ctx.local_hours >= s.night_start_hour) & (ctx.local_hours < s.night_end_hour)
+        closed = np.zeros(f.votes.shape, dtype=bool)
+        closed[:, : f.closed] = True
+        nights: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)
+        for c in range(len(f.facts)):
+            cols = np.flatnonzero(night[c] & m.active[c])
+            by_date: dict[int, list[int]] = defaultdict(list)
+            for t in cols:
+                by_date[int(ctx.local_dates[c, t])].append(int(t))
+            for d_key, ts in by_date.items():
+                # Complete nights only, after the constituency started and warmed up.
+                all_night = np.flatnonzero(night[c] & (ctx.local_dates[c] == d_key))
+                if all_night.max() >= f.closed or min(ts) < m.started[c] + s.warmup_hours:
+                    continue
+                nights[d_key].append((c, ts))
+        out = []
+        registered = [fc.denominator for fc in f.facts]
+        for _, members in sorted(nights.items()):
+            xs = np.asarray([f.votes[c, ts].sum() for c, ts in members])
+            # Expected: the structural model with the level frozen at the night's first hour
+            # (an unflagged surge hour must not raise the bar for the rest of the night).
+            mus = np.asarray([_night_mu(m, c, ts) for c, ts in members])
+            # The night sum of NB hours as one NB with the same variance: k = M^2 / sum(mu^2/k).
+            ks = np.asarray(
+                [
+                    max(mus[i], 1e-9) ** 2
+                    / max(float(np.sum(_night_mu_hours(m, c, ts) ** 2 / m.k_eff[c, ts])), 1e-9)
+                    for i, (c, ts) in enumerate(members)
+                ]
+            )
+            ok = mus > 0
+            if not ok.any():
+                continue
+            p = np.ones(len(members))
+            p[ok] = upper_midp(xs[ok], mus[ok], ks[ok])
+            q = np.ones(len(members))
+            q[ok] = bh_adjust(p[ok])
+            for i, (c, ts) in enumerate(members):
+                x, mu = float(xs[i]), float(mus[i])
+                floor = max(s.night_min_excess, s.night_min_excess_share * registered[c])
+                if not (q[i] <= s.night_q and x >= s.night_min_ratio * mu and x - mu >= floor):
+                    continue
+                excess = x - mu
+                crit = (
+                    registered[c] > 0
+                    and excess >= s.night_crit_share * registered[c]
+                    and q[i] <= s.night_q / 10
+                )
+                first, last = min(ts), max(ts)
+                night_label = ctx.day_key(c, first)
+                out.append(
+                    _stat(
+                        type(self),
+                        ctx,
+                        c,
+                        f"night {night_label}",
+                        severity=CRIT if crit else WARN,
+                        title=(
+                            f"Night voting {x / max(mu, 1e-9):.1f}x expected ({x:.0f} vs {mu:.0f})"
+                        ),
+                        description=(
+                            f"{f.facts[c].name}: {x:.0f} voters between "
+                            f"{s.night_start_hour:02d}:00 and {s.night_end_hour:02d}:00 local on "
+                            f"{night_label}; about {mu:.0f} were expected from its peers' nights."
+                        ),
+                        evidence={
+                            "night": night_label,
+                            "timezone": f.facts[c].timezone,
+                            "window": {
+                                "start": iso(f.hour(first)),
+                                "end": iso(f.hour(last) + HOUR),
+                            },
+                            "observed": int(x),
+                            "expected": round(mu, 1),
+                            "excess": round(excess, 1),
+                            "excess_share_of_registered": round(excess / registered[c], 5)
+                            if registered[c]
+                            else None,
+                            "p": float(p[i]),
+                            "p_adjusted": float(q[i]),
+                            "hours": [
+                                {
+                                    "local": _hour_label(ctx, c, t),
+                                    "observed": int(f.votes[c, t]),
+                                    "expected": round(float(e), 1),
+                                }
+                                for t, e in zip(ts, _night_mu_hours(m, c, ts), strict=True)
+                            ],
+                            "expected_how": _model_note(ctx) + "; summed over the night",
+                        },
+                        last_seen=iso(f.hour(last) + HOUR) or "",
+                        magnitude=excess,
+                        score_evidence=evidence_from_p(float(p[i]), ctx),
+                    )
+                )
+        return out
+
+
+def _night_mu_hours(m: Any, c: int, ts: list[int]) -> NDArray:
+    first = ts[0]
+    level = m.mu[c, first] / m.mu_struct[c, first] if m.mu_struct[c, first] > 0 else 1.0
+    out: NDArray = m.mu_struct[c, ts] * level
+    return out
+
+
+def _night_mu(m: Any, c: int, ts: list[int]) -> float:
+    return float(_night_mu_hours(m, c, ts).sum())
+
+
+def _robust_sd(values: NDArray) -> float:
+    if values.size < 2:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+@register
+class ParticipationDeviation(Rule):
+    id = "baseline_deviation.participation"
+    alert_type = AlertType.BASELINE_DEVIATION.value
+    default_severity = WARN
+    family = "peers"
+    inputs = ("hourly_stats.votes_cast", "registered_voters", "peers")
+    statistical = True
+    summary = (
+        "Participation so far far from peers of the same zone/region/type (funnel z with "
+        "between-unit spread; BH per hour)."
+    )
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        n_c = len(f.facts)
+        if n_c < s.min_group_size:
+            return []
+        n_reg = np.asarray([float(fc.denominator) for fc in f.facts])
+        cum = np.cumsum(f.votes, axis=1)
+        flagged: dict[int, list[tuple[int, Any, Any, Any, Any, Any]]] = defaultdict(list)
+        for t in range(f.closed):
+            ok = (n_reg > 0) & (cum[:, t] >= s.peer_min_votes) & (t >= m.started + s.warmup_hours)
+            if ok.sum() < s.min_group_size:
+                continue
+            part = np.where(n_reg > 0, cum[:, t] / np.maximum(n_reg, 1), 0.0)
+            z = np.zeros(n_c)
+            p0s = np.zeros(n_c)
+            for g in np.unique(m.groups[ok]):
+                members = ok & (m.groups == g)
+                if members.sum() < s.min_group_size:
+                    continue
+                tau = _robust_sd(part[members])
+                tot_v, tot_n = cum[members, t].sum(), n_reg[members].sum()
+                idx = np.flatnonzero(members)
+                p0 = (tot_v - cum[idx, t]) / np.maximum(tot_n - n_reg[idx], 1.0)
+                p0 = np.clip(p0, 1e-6, 1 - 1e-6)
+                z[idx] = (part[idx] - p0) / np.sqrt(p0 * (1 - p0) / n_reg[idx] + tau**2)
+                p0s[idx] = p0
+            tested = np.flatnonzero(ok & (p0s > 0))
+            if tested.size == 0:
+                continue
+            p = 2 * stats.norm.sf(np.abs(z[tested]))
+            q = bh_adjust(p)
+            for j, ci in enumerate(tested):
+                diff = part[ci] - p0s[ci]
+                big = abs(diff) >= max(s.peer_min_abs_diff, s.peer_min_rel_diff * p0s[ci])
+                if q[j] <= s.peer_q and abs(z[ci]) >= s.peer_min_z and big:
+                    flagged[int(ci)].append((t, part[ci], p0s[ci], z[ci], p[j], q[j]))
+        out = []
+        for c, rows in sorted(flagged.items()):
+            if len(rows) < s.peer_min_hours:
+                continue
+            t, part, p0, z, p, q = rows[-1]
+            word = "above" if part > p0 else "below"
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    "election",
+                    title=f"Participation {100 * part:.1f}% vs {100 * p0:.1f}% for peers",
+                    description=(
+                        f"{f.facts[c].name}: participation so far is {100 * abs(part - p0):.1f} "
+                        f"points {word} comparable constituencies (z = {z:.1f}), beyond their "
+                        "usual spread."
+                    ),
+                    evidence={
+                        "at": iso(f.hour(t) + HOUR),
+                        "participation": round(float(part), 5),
+                        "peers_participation": round(float(p0), 5),
+                        "z": round(float(z), 2),
+                        "p": float(p),
+                        "p_adjusted": float(q),
+                        "hours_flagged": len(rows),
+                        "first_flagged": iso(f.hour(rows[0][0]) + HOUR),
+                        "peer_group_size": int((m.groups == m.groups[c]).sum()),
+                        "expected_how": "leave-one-out pooled participation of the peer group; "
+                        "spread = binomial + robust between-unit variance (1.4826 MAD)",
+                    },
+                    last_seen=iso(f.hour(t) + HOUR) or "",
+                    magnitude=abs(float(part - p0)) * 1000,
+                    score_evidence=evidence_from_p(float(p), ctx),
+                )
+            )
+        return out
+
+
+@register
+class CorrelatedSpike(Rule):
+    id = "correlated_spike"
+    alert_type = AlertType.CORRELATED_SPIKE.value
+    default_severity = WARN
+    family = "cross"
+    inputs = ("hourly_stats.votes_cast", "constituencies.region")
+    statistical = True
+    summary = (
+        "Several constituencies of one region exceed their expectation (from other regions) in "
+        "the same hour, more than a beta-binomial null allows; raised on each member."
+    )
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        regions = np.asarray([fc.region for fc in f.facts])
+        names = sorted(set(regions.tolist()))
+        if len(names) < 2:
+            return []
+        votes_m = f.votes
+        rid = np.asarray([names.index(r) for r in regions])
+        mu = m.mu
+        # Exceedances against the leave-one-out model: a region-wide shock lifts every peer
+        # and is absorbed; a subset of a region surging together is not.
+        tested = m.tested
+        exceed = (
+            tested & (m.p_up < s.correlated_exceed_p) & (s.correlated_min_ratio * mu <= votes_m)
+        )
+        icc = s.correlated_icc
+        hits = exceed_total = tests_total = 0
+        alarms: dict[tuple[int, int], tuple[int, int, float]] = {}
+        for t in range(f.closed):
+            pbar = max(s.correlated_exceed_p, (exceed_total + 1) / (tests_total + 100))
+            a, b = pbar * (1 - icc) / icc, (1 - pbar) * (1 - icc) / icc
+            for r in range(len(names)):
+                members = tested[:, t] & (rid == r)
+                n = int(members.sum())
+                k = int((exceed[:, t] & members).sum())
+                if n == 0:
+                    continue
+                tail = float(stats.betabinom.sf(k - 1, n, a, b)) if k else 1.0
+                if k >= s.correlated_min_members and tail < s.correlated_p:
+                    alarms[(r, t)] = (k, n, tail)
+                    hits += 1
+                else:
+                    exceed_total += k
+                    tests_total += n
+        per_member: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for r, t in alarms:
+            for ci in np.flatnonzero(exceed[:, t] & tested[:, t] & (rid == r)):
+                per_member[(int(ci), ctx.day_key(int(ci), t))].append(t)
+        out = []
+        for (c, day), hours in sorted(per_member.items()):
+            hours.sort()
+            r = int(rid[c])
+            consecutive = any((r, t - 1) in alarms or (r, t + 1) in alarms for t in hours)
+            groups: list[dict[str, Any]] = [
+                {
+                    "hour": iso(f.hour(t)),
+                    "members_exceeding": alarms[(r, t)][0],
+                    "members_tested": alarms[(r, t)][1],
+                    "tail_p": alarms[(r, t)][2],
+                    "member_ids": [
+                        f.facts[j].id for j in np.flatnonzero(exceed[:, t] & (rid == r))
+                    ][:50],
+                }
+                for t in hours
+            ]
+            rows: list[dict[str, Any]] = [
+                {
+                    "hour": iso(f.hour(t)),
+                    "observed": int(votes_m[c, t]),
+                    "expected": round(float(mu[c, t]), 1),
+                }
+                for t in hours
+            ]
+            excess = sum(x["observed"] - x["expected"] for x in rows)
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    day,
+                    severity=CRIT if consecutive else WARN,
+                    title=(
+                        f"Simultaneous surge in region {names[r]}: {groups[0]['members_exceeding']}"
+                        f" of {groups[0]['members_tested']} constituencies"
+                    ),
+                    description=(
+                        f"{f.facts[c].name} surged together with other constituencies of region "
+                        f"{names[r]} on {day}; investigate as a group (coordinated action or a "
+                        "regional event)."
+                    ),
+                    evidence={
+                        "group": {"region": names[r], "hours": groups},
+                        "hours": rows,
+                        "excess_votes": round(excess, 1),
+                        "expected_how": _model_note(ctx) + "; a member exceeds when p < "
+                        "correlated_exceed_p and observed >= correlated_min_ratio x expected; "
+                        "beta-binomial null (ICC correlated_icc) for the count of exceeding "
+                        "members",
+                    },
+                    last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
+                    magnitude=float(excess),
+                    score_evidence=evidence_from_p(min(g["tail_p"] for g in groups), ctx),
+                )
+            )
+        return out
+
+
+@register
+class ConstituencyOffline(Rule):
+    id = "constituency_offline"
+    alert_type = AlertType.CONSTITUENCY_OFFLINE.value
+    default_severity = WARN
+    family = "offline"
+    inputs = ("hourly_stats.transaction_count", "newest data time", "peers")
+    statistical = True
+    summary = (
+        "No transactions for a run of voting hours whose probability under the expected counts "
+        "is below 1e-4; a platform-wide silence raises one parent alert instead."
+    )
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f = ctx.model, ctx.frame
+        out: list[Signal] = []
+        silent = (f.tx <= 0) & m.active
+        silent[:, f.closed :] = False
+        k = m.k_eff
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ln_p0 = k * np.log(k / (k + np.maximum(m.mu_offline, 0.0)))
+        for c in range(len(f.facts)):
+            run: list[int] = []
+            for t in range(f.closed + 1):
+                if t < f.closed and silent[c, t]:
+                    run.append(t)
+                    continue
+                if t < f.closed and m.outage[t] and run:
+                    continue
+                if run:
+                    self._run(ctx, c, run, ln_p0, out)
+                run = []
+        out.extend(self._outages(ctx, silent))
+        return out
+
+    def _run(self, ctx: Context, c: int, run: list[int], ln_p0: NDArray, out: list[Signal]) -> None:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        own = [t for t in run if not m.outage[t]]
+        if not own:
+            return
+        ln_p = float(ln_p0[c, own].sum())
+        expected = float(m.mu_offline[c, own].sum())
+        if ln_p > s.offline_log_p or expected < s.offline_min_expected:
+            return
+        first, last = run[0], run[-1]
+        ongoing = last == f.closed - 1
+        out.append(
+            _stat(
+                type(self),
+                ctx,
+                c,
+                ctx.day_key(c, first),
+                severity=CRIT if len(own) >= 2 else WARN,
+                title=(
+                    f"No data for {len(own)} voting hour(s) since {_hour_label(ctx, c, first)}"
+                    + (" (still silent)" if ongoing else "")
+                ),
+                description=(
+                    f"{f.facts[c].name} sent no transactions from {iso(f.hour(first))} to "
+                    f"{iso(f.hour(last) + HOUR)} although about {expected:.0f} voters were "
+                    "expected (feed stalled, files missing, or the constituency is down)."
+                ),
+                evidence={
+                    "window": {"start": iso(f.hour(first)), "end": iso(f.hour(last) + HOUR)},
+                    "silent_hours": len(own),
+                    "ongoing": ongoing,
+                    "expected_votes_lost": round(expected, 1),
+                    "log_probability": round(ln_p, 2),
+                    "newest_data_time": iso(f.newest),
+                    "expected_how": _model_note(ctx) + "; P(no data) = prod NB P(0)",
+                },
+                last_seen=iso(f.hour(last) + HOUR) or "",
+                magnitude=float(len(own)),
+                score_evidence=min(1.0, -ln_p / 30.0),
+            )
+        )
+
+    def _outages(self, ctx: Context, silent: NDArray) -> list[Signal]:
+        m, f = ctx.model, ctx.frame
+        out = []
+        t = 0
+        while t < f.closed:
+            if not m.outage[t]:
+                t += 1
+                continue
+            start = t
+            while t < f.closed and m.outage[t]:
+                t += 1
+            hours = list(range(start, t))
+            affected = np.flatnonzero(silent[:, hours].any(axis=1))
+            if affected.size == 0:
+                continue
+            eligible = int((m.active[:, start] & (m.started < start)).sum())
+            c = int(affected[0])
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    f"platform:{iso(f.hour(start))}",
+                    severity=CRIT,
+                    title=(
+                        f"Platform-wide outage: {affected.size} of {eligible} constituencies "
+                        f"silent for {len(hours)} hour(s)"
+                    ),
+                    description=(
+                        f"From {iso(f.hour(start))} to {iso(f.hour(t - 1) + HOUR)} most "
+                        "constituencies of the election sent no data at once; this one alert "
+                        "stands for all of them (their own offline alerts are inhibited)."
+                    ),
+                    evidence={
+                        "scope": "platform",
+                        "election_id": f.election_id,
+                        "window": {"start": iso(f.hour(start)), "end": iso(f.hour(t - 1) + HOUR)},
+                        "silent_constituencies": affected.size,
+                        "eligible_constituencies": eligible,
+                        "constituency_ids": [f.facts[j].id for j in affected[:100]],
+                        "inhibits": "constituency_offline for these hours",
+                    },
+                    last_seen=iso(f.hour(t - 1) + HOUR) or "",
+                    magnitude=float(len(hours)),
+                    score_evidence=0.0,
+                )
+            )
+        return out
+
+
+@register
+class HighRejectionRate(Rule):
+    id = "high_rejection_rate"
+    alert_type = AlertType.HIGH_REJECTION_RATE.value
+    default_severity = WARN
+    family = "rejections"
+    inputs = ("hourly_stats.rejected_votes", "hourly_stats.vote_calls", "peers")
+    statistical = True
+    summary = "Share of vote calls rejected by the contract in an hour far above peers' share."
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        rej = f.rejected
+        attempts = f.vote_calls + rej
+        cum_r = np.cumsum(rej, axis=1)
+        cum_a = np.cumsum(attempts, axis=1)
+        peer_r = group_sum(cum_r, m.groups) - cum_r
+        peer_a = group_sum(cum_a, m.groups) - cum_a
+        rate0 = np.maximum((peer_r + 1.0) / (peer_a + 100.0), 1e-4)
+        expected = attempts * rate0
+        cells: list[tuple[int, int, float, float]] = []
+        for t in range(f.closed):
+            idx = np.flatnonzero((rej[:, t] >= s.rejection_min_count) & m.active[:, t])
+            if idx.size == 0:
+                continue
+            n_tested = int(((attempts[:, t] > 0) & m.active[:, t]).sum())
+            p = upper_midp(rej[idx, t], expected[idx, t], np.full(idx.size, s.nb_shape_default))
+            # BH over every constituency with vote calls this hour (the untested have p = 1).
+            full = np.ones(max(n_tested, idx.size))
+            full[: idx.size] = p
+            q = bh_adjust(full)[: idx.size]
+            for j, ci in enumerate(idx):
+                rate = rej[ci, t] / max(attempts[ci, t], 1)
+                if (
+                    q[j] <= s.rejection_q
+                    and rej[ci, t] >= s.rejection_min_ratio * expected[ci, t]
+                    and rate >= s.rejection_min_rate
+                ):
+                    cells.append((int(ci), t, float(p[j]), float(q[j])))
+        by: dict[tuple[int, str], list[tuple[int, float, float]]] = defaultdict(list)
+        for c, t, p_cell, q_cell in cells:
+            by[(c, ctx.day_key(c, t))].append((t, p_cell, q_cell))
+        out = []
+        for (c, day), rows in sorted(by.items()):
+            detail: list[dict[str, Any]] = [
+                {
+                    "hour": iso(f.hour(t)),
+                    "rejected": int(rej[c, t]),
+                    "vote_calls": int(attempts[c, t]),
+                    "rate": round(float(rej[c, t] / max(attempts[c, t], 1)), 4),
+                    "peers_rate": round(float(rate0[c, t]), 5),
+                    "expected_rejected": round(float(expected[c, t]), 1),
+                    "p": p_cell,
+                    "p_adjusted": q_cell,
+                }
+                for t, p_cell, q_cell in rows
+            ]
+            worst = max(detail, key=lambda d: d["rate"])
+            out.append(
+                _stat(
+                    type(self),
+                    ctx,
+                    c,
+                    day,
+                    title=(
+                        f"{100 * worst['rate']:.0f}% of votes rejected by the contract "
+                        f"(peers {100 * worst['peers_rate']:.1f}%)"
+                    ),
+                    description=(
+                        f"{f.facts[c].name}: the contract rejected an unusual share of vote calls "
+                        f"in {len(detail)} hour(s) on {day}."
+                    ),
+                    evidence={
+                        "hours": detail,
+                        "expected_how": "peers' cumulative rejection "
+                        "share (leave-one-out) x this hour's vote calls; BH per hour",
+                    },
+                    last_seen=iso(f.hour(rows[-1][0]) + HOUR) or "",
+                    magnitude=float(sum(d["rejected"] for d in detail)),
+                    score_evidence=evidence_from_p(min(d["p"] for d in detail), ctx),
+                )
+            )
+        return out
+
+
+@register
+class RevoteSurge(Rule):
+    id = "duplicate_vote.revote_surge"
+    alert_type = AlertType.DUPLICATE_VOTE.value
+    default_severity = WARN
+    family = "peers"
+    inputs = ("constituencies.revotes", "constituencies.votes_cast", "revote_blocked=false")
+    statistical = True
+    summary = "Where revoting is allowed, a share of revotes far above peers' share."
+
+    def evaluate(self, ctx: Context) -> list[Signal]:
+        m, f, s = ctx.model, ctx.frame, ctx.settings
+        allowed = np.asarray([fc.revote_blocked is False for fc in f.facts])
+        votes = np.asarray([float(fc.votes) for fc in f.facts])
+        rev = np.asarray([float(fc.revotes) for fc in f.facts])
+        ok = allowed & (votes >= 50)
+        out = []
+        for g in np.unique(m.groups[ok]) if ok.any() else []:
+            members = np.flatnonzero(ok & (m.groups == g))
+            if members.size < s.min_group_size:
+                continue
+            share = rev[members] / votes[members]
+            tau = _robust_sd(share)
+            for j, c in enumerate(members):
+                s0 = (rev[members].sum() - rev[c]) / max(votes[members].sum() - votes[c], 1.0)
+                s0 = min(max(s0, 1e-6), 1 - 1e-6)
+                z = (share[j] - s0) / math.sqrt(s0 * (1 - s0) / votes[c] + tau**2)
+                if z < s.revote_min_z or share[j] < s.revote_min_share:
+                    continue
+                out.append(
+                    _stat(
+                        type(self),
+                        ctx,
+                        int(c),
+                        "revote_surge",
+                        title=(
+                            f"Revotes {100 * share[j]:.0f}% of voters vs {100 * s0:.0f}% for peers"
+                        ),
+                        description=(
+                            f"{f.facts[c].name}: {int(rev[c])} revotes by {int(votes[c])} voters, "
+                            "far more than comparable constituencies."
+                        ),
+                        evidence={
+                            "revotes": int(rev[c]),
+                            "votes_cast": int(votes[c]),
+                            "share": round(float(share[j]), 4),
+                            "peers_share": round(float(s0), 4),
+                            "z": round(float(z), 2),
+                        },
+                        last_seen=iso(f.newest) or "",
+                        magnitude=float(rev[c]),
+                        score_evidence=evidence_from_p(float(stats.norm.sf(z)), ctx),
+                    )
+                )
+        return out

@@ -1,0 +1,320 @@
+"""Run the detectors and reconcile their signals into alerts and anomaly scores.
+
+Input: stored tables (hourly statistics, constituency totals, contract events, narrow
+indexed transaction queries). Output: alerts (raised, updated, escalated, reopened,
+auto-resolved), ``Constituency.anomaly_score`` and its explanation in ``anomaly_scores``.
+
+Two entry points that reach the same state on the same data:
+- ``detect``: everything for one election or all (``elmon detect``).
+- ``DetectionHook``: an ingest ``BatchHook``; after each batch it runs the exact rules for the
+  constituencies and hours the batch touched, and the statistical and cross-constituency
+  rules whenever an hour of the election becomes complete (or a late file changes one).
+  Every statistical quantity at hour t uses data up to t only, so the order of arrival does
+  not change the result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from election_monitor.alerts.lifecycle import OPEN_STATUSES
+from election_monitor.alerts.service import (
+    Reconciled,
+    Signal,
+    auto_resolve,
+    index_alerts,
+    raise_or_update,
+    wake_expired_snoozes,
+    withdraw,
+)
+from election_monitor.detection.frame import (
+    HOUR,
+    Frame,
+    election_ids,
+    hour_floor,
+    load_frame,
+    newest_data_time,
+)
+from election_monitor.detection.rules import REGISTRY, Context, Rule
+from election_monitor.detection.score import score_constituencies
+from election_monitor.detection.settings import DetectionSettings, SettingsFile, load_settings_file
+from election_monitor.models import Alert, AnomalyScore, Constituency, Election, Transaction
+from election_monitor.timeutil import utcnow
+
+
+@dataclass
+class DetectionReport:
+    """What one run did for one election."""
+
+    election_id: str
+    mode: str  # full, exact, statistical
+    signals: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    reconciled: dict[str, int] = field(default_factory=dict)
+    scored: int = 0
+    data_time: str | None = None
+    closed_hours: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def exact_rules() -> list[Rule]:
+    return [cls() for cls in REGISTRY.values() if not cls.statistical]
+
+
+def statistical_rules() -> list[Rule]:
+    return [cls() for cls in REGISTRY.values() if cls.statistical]
+
+
+def _settings(conn: Connection, file: SettingsFile, election_id: str) -> DetectionSettings:
+    name = conn.scalar(select(Election.name).where(Election.id == election_id))
+    return file.for_election(election_id=election_id, election_name=name)
+
+
+def _evaluate(rules: list[Rule], ctx: Context, report: DetectionReport) -> list[Signal]:
+    signals: list[Signal] = []
+    for rule in rules:
+        found = rule.evaluate(ctx)
+        report.by_rule[rule.id] = report.by_rule.get(rule.id, 0) + len(found)
+        signals.extend(found)
+    report.signals += len(signals)
+    return signals
+
+
+def _election_alerts(db: Session, election_id: str) -> list[Alert]:
+    return list(
+        db.scalars(
+            select(Alert)
+            .join(Constituency, Constituency.id == Alert.constituency_id)
+            .where(Constituency.election_id == election_id)
+        )
+    )
+
+
+def _reconcile(
+    db: Session,
+    election_id: str,
+    signals: list[Signal],
+    *,
+    settings: DetectionSettings,
+    resolve_at: datetime | None,
+) -> tuple[Reconciled, list[Alert]]:
+    alerts = _election_alerts(db, election_id)
+    index = index_alerts(alerts)
+    result = Reconciled()
+    now = utcnow()
+    for signal in sorted(signals, key=lambda s: s.fingerprint):
+        raise_or_update(db, signal, index=index, now=now, result=result)
+    alerts = list(index.values())
+    if resolve_at is not None:
+        current = {signal.fingerprint for signal in signals}
+        result.resolved += withdraw(db, alerts, keep=current, now=now)
+        auto_resolve(
+            db,
+            alerts,
+            data_time=resolve_at,
+            clean_hours=settings.clean_hours,
+            now=now,
+            result=result,
+        )
+    db.flush()
+    return result, alerts
+
+
+def _store_scores(
+    conn: Connection,
+    election_id: str,
+    constituency_ids: list[str],
+    signals: list[Signal],
+    alerts: list[Alert],
+    data_time: datetime | None,
+) -> int:
+    """Recompute every constituency's score from this pass's statistical signals and the
+    open exact alerts; write ``anomaly_score`` and the explanation."""
+    evidence = [s for s in signals if s.statistical]
+    for alert in alerts:
+        details = alert.details or {}
+        if details.get("statistical") or alert.status not in OPEN_STATUSES:
+            continue
+        evidence.append(
+            Signal(
+                constituency_id=alert.constituency_id,
+                type=alert.type,
+                window_key=str(details.get("window_key", "")),
+                severity=alert.severity,
+                title=alert.title,
+                description="",
+                evidence={},
+                last_seen=str(details.get("last_seen") or ""),
+                magnitude=0.0,
+                statistical=False,
+                family=str(details.get("family") or "integrity"),
+            )
+        )
+    scores = score_constituencies(evidence, data_time=data_time)
+    now = utcnow()
+    if constituency_ids:
+        conn.execute(
+            update(Constituency)
+            .where(Constituency.id == bindparam("cid"))
+            .values(anomaly_score=bindparam("score"))
+            .execution_options(synchronize_session=False),
+            [{"cid": cid, "score": scores.get(cid, (0.0, []))[0]} for cid in constituency_ids],
+        )
+    conn.execute(delete(AnomalyScore).where(AnomalyScore.constituency_id.in_(constituency_ids)))
+    rows = [
+        {
+            "constituency_id": cid,
+            "score": score,
+            "components": components,
+            "data_time": data_time,
+            "computed_at": now,
+        }
+        for cid, (score, components) in scores.items()
+        if cid in set(constituency_ids)
+    ]
+    if rows:
+        conn.execute(insert(AnomalyScore), rows)
+    return len(rows)
+
+
+def _statistical_pass(
+    conn: Connection,
+    db: Session,
+    election_id: str,
+    settings: DetectionSettings,
+    report: DetectionReport,
+    frame: Frame | None = None,
+) -> None:
+    frame = frame or load_frame(conn, election_id, settings)
+    ctx = Context(conn=conn, frame=frame, settings=settings, scope={f.id for f in frame.facts})
+    signals = _evaluate(statistical_rules(), ctx, report)
+    data_time = frame.hour(frame.closed) if frame.closed else None
+    result, alerts = _reconcile(db, election_id, signals, settings=settings, resolve_at=data_time)
+    _merge(report, result)
+    report.scored = _store_scores(
+        conn, election_id, [f.id for f in frame.facts], signals, alerts, data_time
+    )
+    report.closed_hours = frame.closed
+    report.data_time = frame.newest.isoformat() if frame.newest else None
+
+
+def _merge(report: DetectionReport, result: Reconciled) -> None:
+    for key, value in result.as_dict().items():
+        report.reconciled[key] = report.reconciled.get(key, 0) + value
+
+
+def detect(
+    conn: Connection,
+    *,
+    election_id: str | None = None,
+    settings_path: Path | str | None = None,
+    settings_file: SettingsFile | None = None,
+) -> list[DetectionReport]:
+    """Run every rule for one election (or all) from scratch; reconcile alerts and scores."""
+    file = settings_file or load_settings_file(settings_path)
+    ids = [election_id] if election_id else election_ids(conn)
+    reports = []
+    with Session(
+        bind=conn, autoflush=False, expire_on_commit=False, join_transaction_mode="rollback_only"
+    ) as db:
+        wake_expired_snoozes(db)
+        for eid in ids:
+            started = time.perf_counter()
+            settings = _settings(conn, file, eid)
+            report = DetectionReport(election_id=eid, mode="full")
+            frame = load_frame(conn, eid, settings)
+            ctx = Context(
+                conn=conn, frame=frame, settings=settings, scope={f.id for f in frame.facts}
+            )
+            exact = _evaluate(exact_rules(), ctx, report)
+            result, _ = _reconcile(db, eid, exact, settings=settings, resolve_at=None)
+            _merge(report, result)
+            _statistical_pass(conn, db, eid, settings, report, frame)
+            report.seconds = round(time.perf_counter() - started, 3)
+            reports.append(report)
+        db.flush()
+    return reports
+
+
+class DetectionHook:
+    """An ingest ``BatchHook``: incremental detection inside each batch's transaction."""
+
+    def __init__(
+        self,
+        *,
+        settings_path: Path | str | None = None,
+        settings_file: SettingsFile | None = None,
+    ) -> None:
+        self.file = settings_file or load_settings_file(settings_path)
+        #: election id -> end of the last complete hour evaluated by this process
+        self.evaluated_through: dict[str, datetime] = {}
+        self.reports: list[DetectionReport] = []
+
+    def __call__(self, conn: Connection, batch: Any) -> None:
+        touched: set[str] = set(batch.constituencies) | {c for c, _ in batch.buckets}
+        conflicts = [r.tx_id for r in batch.rejections if r.kind == "conflict" and r.tx_id]
+        if conflicts:
+            touched |= set(
+                conn.scalars(
+                    select(Transaction.constituency_id).where(Transaction.id.in_(conflicts))
+                )
+            )
+        if not touched and not conflicts:
+            return
+        with Session(
+            bind=conn,
+            autoflush=False,
+            expire_on_commit=False,
+            join_transaction_mode="rollback_only",
+        ) as db:
+            for eid in election_ids(conn, touched):
+                self._run(conn, db, eid, touched, batch, conflicts)
+            db.flush()
+
+    def _run(
+        self,
+        conn: Connection,
+        db: Session,
+        election_id: str,
+        touched: set[str],
+        batch: Any,
+        conflicts: list[str],
+    ) -> None:
+        started = time.perf_counter()
+        settings = _settings(conn, self.file, election_id)
+        report = DetectionReport(election_id=election_id, mode="exact")
+        newest = newest_data_time(conn, election_id)
+        statistical = False
+        if newest is not None:
+            closed_until = hour_floor(newest - timedelta(minutes=settings.close_grace_minutes))
+            late = any(hour + HOUR <= closed_until for _, hour in batch.buckets)
+            statistical = late or self.evaluated_through.get(election_id) != closed_until
+        # One frame serves both passes when the statistical one runs; else only what changed.
+        frame = load_frame(conn, election_id, settings, only=None if statistical else touched)
+        ctx = Context(
+            conn=conn,
+            frame=frame,
+            settings=settings,
+            scope={f.id for f in frame.facts if f.id in touched},
+            touched=set(batch.buckets),
+            conflict_tx_ids=conflicts,
+        )
+        exact = _evaluate(exact_rules(), ctx, report)
+        result, _ = _reconcile(db, election_id, exact, settings=settings, resolve_at=None)
+        _merge(report, result)
+        if statistical and newest is not None:
+            report.mode = "exact+statistical"
+            _statistical_pass(conn, db, election_id, settings, report, frame)
+            self.evaluated_through[election_id] = closed_until
+        report.seconds = round(time.perf_counter() - started, 3)
+        self.reports.append(report)

@@ -1,0 +1,181 @@
+"""Detector thresholds and windows: documented defaults, an optional TOML file, and
+per-election-type overrides.
+
+The defaults work with no file at all. A file looks like::
+
+    [detection]                 # overrides of the defaults for every election
+    spike_q_warn = 0.01
+
+    [election_types]            # which type each election is (by id or by name)
+    "Moscow City Duma 2026" = "revote_allowed"
+
+    [types.federal]             # overrides for elections of that type
+    bulletin_validity_hours = 2
+
+Every field of ``DetectionSettings`` is one key; unknown keys are an error (a typo must not
+silently leave a default in place). The file is found by ``--settings``, else the
+``ELMON_DETECTION_SETTINGS`` environment variable, else the defaults apply.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from election_monitor.exceptions import InvalidInputError
+
+ENV_VAR = "ELMON_DETECTION_SETTINGS"
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Every threshold and window the detectors use (see docs/detection.md)."""
+
+    # -- time base --------------------------------------------------------------------
+    #: An hour is evaluated once the election's newest data is this far past its end.
+    close_grace_minutes: float = 15.0
+    #: Statistical alerts resolve after this many hours of data without new evidence.
+    clean_hours: float = 3.0
+    #: Velocity tests start this many hours after a constituency's first data.
+    warmup_hours: int = 4
+
+    # -- exact rules ------------------------------------------------------------------
+    #: A bulletin can be used this many hours after the hour it was issued in (0: off).
+    bulletin_validity_hours: int = 24
+    #: Votes this many seconds outside the voting window are still tolerated (clock skew).
+    window_tolerance_seconds: float = 0.0
+    #: Where the chain does not say whether revotes are blocked, assume they are.
+    assume_revote_blocked: bool = False
+    #: A timestamp going backwards along block heights by more than this is a warning ...
+    ts_regression_warn_seconds: float = 60.0
+    #: ... and by more than this a critical alert.
+    ts_regression_critical_seconds: float = 3600.0
+
+    # -- expected-count model -----------------------------------------------------------
+    #: Prior participation (of registered voters) used before a constituency has history.
+    prior_participation: float = 0.9
+    #: Weight of that prior, as a share of the registered voters (pseudo-votes).
+    prior_weight: float = 0.05
+    #: Peer groups smaller than this are merged upward (region+type -> type -> all).
+    min_group_size: int = 4
+    #: Negative-binomial shape before enough data to estimate it, and its clip range.
+    nb_shape_default: float = 20.0
+    nb_shape_min: float = 2.0
+    nb_shape_max: float = 500.0
+    #: Extra variance on steep ramps: phase uncertainty in hours.
+    phase_sd_hours: float = 0.5
+    #: Short-term level smoothing (0 disables) and its clip range.
+    level_alpha: float = 0.3
+    level_min: float = 0.5
+    level_max: float = 2.0
+
+    # -- velocity (spikes, drops) ---------------------------------------------------------
+    spike_q_warn: float = 0.01
+    spike_q_crit: float = 0.001
+    spike_min_ratio: float = 1.5
+    spike_min_excess: int = 20
+    spike_min_excess_share: float = 0.002  # of registered voters
+    drop_q: float = 0.01
+    drop_max_ratio: float = 0.4
+    drop_min_expected: float = 10.0
+
+    # -- night -----------------------------------------------------------------------------
+    night_start_hour: int = 0
+    night_end_hour: int = 5
+    night_q: float = 0.001
+    night_min_ratio: float = 1.5
+    night_min_excess: int = 20
+    night_min_excess_share: float = 0.005  # of registered voters (half the 1 % target)
+    night_crit_share: float = 0.01  # excess >= this share of registered voters: critical
+
+    # -- peers (participation) -------------------------------------------------------------
+    peer_q: float = 0.001
+    peer_min_z: float = 4.0
+    peer_min_votes: int = 50
+    peer_min_abs_diff: float = 0.05  # participation points (0.05 = 5 pp) ...
+    peer_min_rel_diff: float = 0.25  # ... and this share of the peers' participation
+    peer_min_hours: int = 6  # ... in at least this many complete hours
+
+    # -- cross-constituency ----------------------------------------------------------------
+    correlated_exceed_p: float = 0.001
+    correlated_p: float = 1e-4
+    correlated_min_members: int = 3
+    correlated_icc: float = 0.02
+    correlated_min_ratio: float = 1.5
+    outage_share: float = 0.5  # of active constituencies silent in the same hour
+    outage_min_constituencies: int = 3
+
+    # -- offline ---------------------------------------------------------------------------
+    offline_log_p: float = -9.21  # ln(1e-4)
+    offline_min_expected: float = 5.0
+
+    # -- rejections and revotes --------------------------------------------------------------
+    rejection_q: float = 0.001
+    rejection_min_count: int = 10
+    rejection_min_ratio: float = 3.0
+    rejection_min_rate: float = 0.05
+    revote_min_share: float = 0.1  # revote surge: revotes >= this share of voters ...
+    revote_min_z: float = 4.0  # ... and this far above peers
+
+    # -- anomaly score -----------------------------------------------------------------------
+    score_u0: float = 2.0
+    score_u1: float = 2.0
+
+
+def _check_keys(table: dict[str, Any], where: str) -> dict[str, Any]:
+    known = {f.name for f in fields(DetectionSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InvalidInputError(f"unknown detection setting(s) in {where}: {', '.join(unknown)}")
+    return table
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """A parsed settings file: base overrides, election types and per-type overrides."""
+
+    base: dict[str, Any]
+    election_types: dict[str, str]
+    types: dict[str, dict[str, Any]]
+
+    def for_election(
+        self, *, election_id: str | None, election_name: str | None
+    ) -> DetectionSettings:
+        """The settings for one election: defaults, then the file, then its type's overrides."""
+        settings = replace(DetectionSettings(), **self.base)
+        kind = self.election_types.get(election_id or "") or self.election_types.get(
+            election_name or ""
+        )
+        if kind is not None:
+            settings = replace(settings, **self.types.get(kind, {}))
+        return settings
+
+
+EMPTY = SettingsFile(base={}, election_types={}, types={})
+
+
+def load_settings_file(path: Path | str | None = None) -> SettingsFile:
+    """Read the TOML file (``path``, else ``$ELMON_DETECTION_SETTINGS``); none means defaults."""
+    if path is None:
+        env = os.environ.get(ENV_VAR)
+        if not env:
+            return EMPTY
+        path = env
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInputError(f"cannot read detection settings {path}: {exc}") from exc
+    base = _check_keys(dict(data.get("detection", {})), f"{path} [detection]")
+    types = {
+        name: _check_keys(dict(table), f"{path} [types.{name}]")
+        for name, table in dict(data.get("types", {})).items()
+    }
+    election_types = {str(k): str(v) for k, v in dict(data.get("election_types", {})).items()}
+    missing = sorted(set(election_types.values()) - set(types))
+    if missing:
+        raise InvalidInputError(f"{path}: election types without a [types.X] table: {missing}")
+    return SettingsFile(base=base, election_types=election_types, types=types)

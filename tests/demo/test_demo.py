@@ -1,0 +1,57 @@
+"""`elmon demo --no-serve` end to end on a small election, twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from election_monitor.cli import app
+
+runner = CliRunner()
+
+
+def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo' / 'elmon.db'}"
+    args = [
+        "--database-url",
+        url,
+        "demo",
+        "--dir",
+        str(tmp_path / "demo"),
+        "--no-serve",
+        "--constituencies",
+        "6",
+        "--scale",
+        "0.03",
+    ]
+
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Briefing" in first.output and "Open alerts" in first.output
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = conn.execute(
+            text(
+                "SELECT (SELECT COUNT(*) FROM transactions), (SELECT COUNT(*) FROM alerts), "
+                "(SELECT COUNT(*) FROM constituencies), (SELECT COUNT(*) FROM elections)"
+            )
+        ).one()
+    truth = json.loads((tmp_path / "demo" / "election" / "truth.json").read_text())
+    assert counts[2] == 6 and counts[3] == 1
+    assert counts[0] == truth["totals"]["transactions"]
+    assert counts[1] > 0
+
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert "reusing" in second.output
+    with engine.connect() as conn:
+        again = conn.execute(
+            text(
+                "SELECT (SELECT COUNT(*) FROM transactions), (SELECT COUNT(*) FROM alerts), "
+                "(SELECT COUNT(*) FROM constituencies), (SELECT COUNT(*) FROM elections)"
+            )
+        ).one()
+    assert tuple(again) == tuple(counts)
