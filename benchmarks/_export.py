@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 
+EXTRA = '{"contractVersion":3}'
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -59,7 +60,7 @@ def write_export(path: Path, rows: int, *, contracts: int = 20, seed: int = 1) -
                     ]
                 ).decode()
                 out.write(
-                    f'{b58(rng)};104;{b58(rng, 88)};4;{ts};{b58(rng)};0;;{params};{diff};{{"contractVersion":3}};\n'
+                    f"{b58(rng)};104;{b58(rng, 88)};4;{ts};{b58(rng)};0;;{params};{diff};{EXTRA};\n"
                 )
                 voter = b58(rng)
                 params = orjson.dumps(
@@ -83,8 +84,8 @@ def write_export(path: Path, rows: int, *, contracts: int = 20, seed: int = 1) -
                         }
                     ]
                 ).decode()
-                out.write(
-                    f'{b58(rng)};104;{b58(rng, 88)};4;{ts + 60_000};{voter};0;;{params};{diff};{{"contractVersion":3}};\n'
-                )
+                vote_ts = ts + 60_000
+                sig = b58(rng, 88)
+                out.write(f"{b58(rng)};104;{sig};4;{vote_ts};{voter};0;;{params};{diff};{EXTRA};\n")
                 written += 2
     return written

@@ -25,6 +25,19 @@ from election_monitor.db.session import make_engine
 from election_monitor.ingest.service import ingest_paths
 
 CACHE_KIB = 256 * 1024
+TX_FK = "fk_transactions_constituency_id_constituencies"
+COLUMNS = (
+    "id, constituency_id, block_height, timestamp, type, raw_data, operation_data, voter_key,"
+    " accepted, bulletins, rolled_back, created_at"
+)
+FIELDS = (
+    "nestedTxId", "type", "signature", "version", "ts", "senderPublicKey",
+    "fee", "feeAssetId", "params", "diff", "extra", "rollback",
+)  # fmt: skip
+COLUMNS = (
+    "id, constituency_id, block_height, timestamp, type, raw_data, operation_data, voter_key,"
+    " accepted, bulletins, rolled_back, created_at"
+)
 
 
 def rss_mib() -> float:
@@ -83,12 +96,7 @@ def baseline_sqlite(path: Path, db_path: Path) -> float:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.executemany(
-        "INSERT INTO transactions (id, constituency_id, block_height, timestamp, type, raw_data,"
-        " operation_data, voter_key, accepted, bulletins, rolled_back, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
-    )
+    conn.executemany(f"INSERT INTO transactions ({COLUMNS}) VALUES ({','.join('?' * 12)})", rows)
     conn.commit()
     conn.close()
     return time.perf_counter() - start
@@ -102,12 +110,8 @@ def baseline_postgres(path: Path, url: str) -> float:
     rows = parse_rows(path)
     with engine.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute(
-            "ALTER TABLE transactions DROP CONSTRAINT fk_transactions_constituency_id_constituencies"
-        )
-        with cur.copy(
-            "COPY transactions (id, constituency_id, block_height, timestamp, type, raw_data, operation_data, voter_key, accepted, bulletins, rolled_back, created_at) FROM STDIN"
-        ) as copy:
+        cur.execute(f"ALTER TABLE transactions DROP CONSTRAINT {TX_FK}")
+        with cur.copy(f"COPY transactions ({COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     elapsed = time.perf_counter() - start
@@ -124,7 +128,9 @@ def full_ingest(path: Path, url: str, batch: int) -> tuple[float, list[float]]:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO elections (id, name, start_date, end_date, status, total_constituencies, timezone) VALUES ('e1', 'bench', '2026-09-18', '2026-09-21', 'active', 0, 'UTC')"
+                "INSERT INTO elections (id, name, start_date, end_date, status, "
+                "total_constituencies, timezone) VALUES ('e1', 'bench', '2026-09-18', "
+                "'2026-09-21', 'active', 0, 'UTC')"
             )
         )
     samples: list[float] = []
@@ -163,7 +169,8 @@ def main() -> None:
         print(f"ratio (ingest / baseline rate): {base / full:.2f}")
         if rss:
             print(
-                f"RSS during ingest: first batch {rss[0]:.0f} MiB, max {max(rss):.0f} MiB, last {rss[-1]:.0f} MiB"
+                f"RSS during ingest: first batch {rss[0]:.0f} MiB, "
+                f"max {max(rss):.0f} MiB, last {rss[-1]:.0f} MiB"
             )
 
 

@@ -30,7 +30,8 @@ def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path: Path) -> None:
 
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "Briefing" in first.output and "Open alerts" in first.output
+    assert "Briefing" in first.output
+    assert "Open alerts" in first.output
     engine = create_engine(url)
     with engine.connect() as conn:
         counts = conn.execute(
@@ -40,7 +41,8 @@ def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path: Path) -> None:
             )
         ).one()
     truth = json.loads((tmp_path / "demo" / "election" / "truth.json").read_text())
-    assert counts[2] == 6 and counts[3] == 1
+    assert counts[2] == 6
+    assert counts[3] == 1
     assert counts[0] == truth["totals"]["transactions"]
     assert counts[1] > 0
 

@@ -47,7 +47,8 @@ def test_cli_loads_a_folder_and_lists_totals(empty_database_url: str, tmp_path: 
         "Europe/Moscow",
         "--json",
     )
-    assert isinstance(election, dict) and election["timezone"] == "Europe/Moscow"
+    assert isinstance(election, dict)
+    assert election["timezone"] == "Europe/Moscow"
     registry = write_csv(
         tmp_path / "registry.csv",
         ["id;name;region;type;registered_voters;timezone", "CONTRACTA;District 1;77;urban;8;"],
@@ -60,18 +61,27 @@ def test_cli_loads_a_folder_and_lists_totals(empty_database_url: str, tmp_path: 
     out = elmon(url, "ingest", str(folder), "--election-id", election["id"], "--json")
 
     assert isinstance(out, dict)
-    assert out["transactions_inserted"] == 8 and out["duplicates"] == 0
-    assert out["rejected_rows"] == 0 and len(out["jobs"]) == 1
+    assert out["transactions_inserted"] == 8
+    assert out["duplicates"] == 0
+    assert out["rejected_rows"] == 0
+    assert len(out["jobs"]) == 1
     rows = elmon(url, "constituencies", "list", "--json")
-    assert isinstance(rows, list) and len(rows) == 1
-    assert rows[0]["votes_cast"] == 3 and rows[0]["participation_rate"] == 37.5
-    assert rows[0]["name"] == "District 1" and rows[0]["inferred"] is False
+    assert isinstance(rows, list)
+    assert len(rows) == 1
+    assert rows[0]["votes_cast"] == 3
+    assert rows[0]["participation_rate"] == 37.5
+    assert rows[0]["name"] == "District 1"
+    assert rows[0]["inferred"] is False
     jobs = elmon(url, "jobs", "list", "--json")
-    assert isinstance(jobs, list) and jobs[0]["status"] == "completed"
+    assert isinstance(jobs, list)
+    assert jobs[0]["status"] == "completed"
     shown = elmon(url, "jobs", "show", jobs[0]["id"], "--json")
-    assert isinstance(shown, dict) and shown["rejected_rows"] == []
+    assert isinstance(shown, dict)
+    assert shown["rejected_rows"] == []
     again = elmon(url, "ingest", str(folder), "--json")
-    assert isinstance(again, dict) and again["inserted"] == 0 and again["skipped_files"] == 1
+    assert isinstance(again, dict)
+    assert again["inserted"] == 0
+    assert again["skipped_files"] == 1
 
 
 def test_ingest_without_an_election_says_how_to_create_one(

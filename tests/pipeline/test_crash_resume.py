@@ -78,7 +78,8 @@ def test_kill_9_then_rerun_matches_a_clean_run(pipeline_engine: Engine, tmp_path
     with pipeline_engine.connect() as conn:
         job = conn.execute(
             text(
-                "SELECT transactions_processed, rows_inserted, rows_duplicate, status FROM file_processing_jobs"
+                "SELECT transactions_processed, rows_inserted, rows_duplicate, status "
+                "FROM file_processing_jobs"
             )
         ).one()
     assert tuple(job) == (3002, 3002, 0, "completed")

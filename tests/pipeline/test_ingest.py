@@ -41,7 +41,8 @@ def test_export_counts_follow_the_counting_rules(pipeline_engine: Engine, tmp_pa
     assert totals["events_inserted"] == 3
     # the rejected vote and the refused issuance are inserted (evidence), just not counted
     assert totals["inserted"] == 11
-    assert totals["duplicates"] == 0 and totals["rejected_rows"] == 0
+    assert totals["duplicates"] == 0
+    assert totals["rejected_rows"] == 0
     with pipeline_engine.connect() as conn:
         c = conn.execute(select(Constituency).where(Constituency.id == "CONTRACTA")).one()
         hours = conn.execute(
@@ -51,9 +52,12 @@ def test_export_counts_follow_the_counting_rules(pipeline_engine: Engine, tmp_pa
         ).all()
     assert c.bulletins_issued == v.bulletins == 4
     assert c.votes_cast == len(v.voters) == 3
-    assert c.revotes == 1 and c.rejected_votes == 1
-    assert c.voters_listed == 6 and c.participation_rate == 50.0
-    assert c.name == "Выборы депутатов" and c.inferred
+    assert c.revotes == 1
+    assert c.rejected_votes == 1
+    assert c.voters_listed == 6
+    assert c.participation_rate == 50.0
+    assert c.name == "Выборы депутатов"
+    assert c.inferred
     assert [tuple(h) for h in hours] == [(2, 2, 4), (2, 2, 0)]
 
 
@@ -89,8 +93,10 @@ def test_reingesting_the_same_file_adds_nothing(pipeline_engine: Engine, tmp_pat
     skipped = ingest_paths(pipeline_engine, [path]).as_dict()
     reread = ingest_paths(pipeline_engine, [path], reprocess=True).as_dict()
 
-    assert skipped["skipped_files"] == 1 and skipped["inserted"] == 0
-    assert reread["inserted"] == 0 and reread["duplicates"] == reread["rows_read"] == 11
+    assert skipped["skipped_files"] == 1
+    assert skipped["inserted"] == 0
+    assert reread["inserted"] == 0
+    assert reread["duplicates"] == reread["rows_read"] == 11
     assert snapshot(pipeline_engine) == before
 
 
@@ -137,7 +143,8 @@ def test_rollback_applies_whichever_file_comes_first(
         c = conn.execute(select(Constituency).where(Constituency.id == "CONTRACTA")).one()
     assert c.votes_cast == 2  # VOTER1, VOTER2; VOTER4's vote was rolled back
     again = ingest_paths(pipeline_engine, [rollback_file], reprocess=True).as_dict()
-    assert again["duplicates"] == 1 and again["inserted"] == 0
+    assert again["duplicates"] == 1
+    assert again["inserted"] == 0
 
 
 def test_transaction_id_reused_with_other_content_is_rejected_as_conflict(
@@ -151,10 +158,13 @@ def test_transaction_id_reused_with_other_content_is_rejected_as_conflict(
     ingest_paths(pipeline_engine, [original])
     result = ingest_paths(pipeline_engine, [other]).as_dict()
 
-    assert result["rejected_rows"] == 1 and result["inserted"] == 0
+    assert result["rejected_rows"] == 1
+    assert result["inserted"] == 0
     with pipeline_engine.connect() as conn:
         row = conn.execute(select(RejectedRow.kind, RejectedRow.tx_id, RejectedRow.reason)).one()
-    assert row.kind == "conflict" and row.tx_id is not None and "reused" in row.reason
+    assert row.kind == "conflict"
+    assert row.tx_id is not None
+    assert "reused" in row.reason
 
 
 def test_rewritten_file_is_reported(pipeline_engine: Engine, tmp_path: Path) -> None:
@@ -170,7 +180,8 @@ def test_rewritten_file_is_reported(pipeline_engine: Engine, tmp_path: Path) -> 
         details = conn.scalars(
             select(FileProcessingJob.details).order_by(FileProcessingJob.started_at)
         ).all()
-    assert len(details) == 2 and '"rewritten_from"' in (details[1] or "")
+    assert len(details) == 2
+    assert '"rewritten_from"' in (details[1] or "")
 
 
 def test_windows_1251_export_reads_cyrillic(pipeline_engine: Engine, tmp_path: Path) -> None:
