@@ -64,6 +64,11 @@ def demo(
         f"({totals['skipped_files']} already loaded)"
     )
     print_briefing(result.briefing)
+    url = engine.url.render_as_string(hide_password=True)
+    console.print(
+        f"Explore this data: export ELMON_DATABASE_URL={url}; then `elmon alerts list`, "
+        "`elmon alerts show ID`, `elmon constituencies list`."
+    )
     if no_serve:
         return
     try:
@@ -103,4 +108,3 @@ def print_briefing(brief: Briefing) -> None:
                 alert.id,
             )
         console.print(table)
-        console.print("Details: `elmon alerts show ID`; all alerts: `elmon alerts list`.")
