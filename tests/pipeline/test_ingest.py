@@ -5,10 +5,16 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from election_monitor.ingest.service import ingest_paths
-from election_monitor.models import Constituency, FileProcessingJob, HourlyStats, RejectedRow
+from election_monitor.models import (
+    Constituency,
+    FileProcessingJob,
+    HourlyStats,
+    RejectedRow,
+    Transaction,
+)
 from tests.pipeline.chain import HOUR_MS, T0, Voting, write_csv, write_zip
 from tests.pipeline.conftest import snapshot
 
@@ -193,3 +199,27 @@ def test_windows_1251_export_reads_cyrillic(pipeline_engine: Engine, tmp_path: P
     with pipeline_engine.connect() as conn:
         name = conn.scalar(select(Constituency.name).where(Constituency.id == "CONTRACTA"))
     assert name == "Выборы депутатов"
+
+
+def test_incremental_voter_counts_equal_a_full_recount(
+    pipeline_engine: Engine, tmp_path: Path
+) -> None:
+    v = Voting("CONTRACTR")
+    v.create()
+    for i in range(60):
+        v.issue(T0 + i * 1000)
+        v.vote(T0 + i * 1000 + 500, f"K{i % 23}")  # revotes spread over many batches
+    late = write_csv(tmp_path / "CONTRACTR_late.csv", v.lines[30:])
+    early = write_csv(tmp_path / "CONTRACTR_early.csv", v.lines[:40])  # overlaps the late file
+
+    ingest_paths(pipeline_engine, [late], batch_size=7)
+    ingest_paths(pipeline_engine, [early], batch_size=5)
+
+    with pipeline_engine.connect() as conn:
+        stored = conn.scalar(select(Constituency.votes_cast).where(Constituency.id == "CONTRACTR"))
+        recount = conn.scalar(
+            select(func.count(func.distinct(Transaction.voter_key))).where(
+                Transaction.constituency_id == "CONTRACTR"
+            )
+        )
+    assert stored == recount == len(v.voters) == 23

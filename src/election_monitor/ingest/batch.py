@@ -16,7 +16,13 @@ from sqlalchemy import Connection, insert, select, update
 from election_monitor.enums import UNKNOWN_CONSTITUENCY_TYPE
 from election_monitor.ingest.records import TRANSACTION_OPERATIONS, ChainRecord, Row, RowError
 from election_monitor.ingest.writers import BatchWriter
-from election_monitor.metrics.service import Bucket, hour_of, refresh_hours, refresh_totals
+from election_monitor.metrics.service import (
+    Bucket,
+    existing_voter_keys,
+    hour_of,
+    refresh_hours,
+    refresh_totals,
+)
 from election_monitor.models import (
     Constituency,
     ContractEvent,
@@ -217,6 +223,8 @@ class BatchLoader:
         result.rejections.extend(batch.rejections)
         if batch.contract_ids:
             self._ensure_constituencies(batch.contract_ids)
+        keys = _counted_keys(batch)
+        known = {cid: existing_voter_keys(self.conn, cid, k) for cid, k in keys.items()}
         inserted = {t.table: self._write(t, result) for t in batch.tables}
         result.transactions_inserted = inserted["transactions"]
         result.events_inserted = inserted["contract_events"]
@@ -225,13 +233,22 @@ class BatchLoader:
             result.buckets |= batch.tx_buckets
         if result.events_inserted:
             result.constituencies |= batch.event_constituencies
+        rolled_back: set[str] = set()
         if batch.has_rollbacks or result.inserted:
-            self._apply_rollbacks(result)
+            rolled_back = self._apply_rollbacks(result)
         result.constituencies.update(cid for cid, _ in result.buckets)
         self._store_rejections(result.rejections)
         result.rejected = len(result.rejections)
         refresh_hours(self.conn, result.buckets)
-        refresh_totals(self.conn, result.constituencies)
+        # Incremental unique-voter counts are exact only when every transaction row of the
+        # batch was new and no rollback touched the constituency; otherwise recount.
+        all_new = result.transactions_inserted == len(_table(batch, "transactions").rows)
+        new_voters = {
+            cid: len(keys.get(cid, set()) - known.get(cid, set()))
+            for cid in result.constituencies
+            if all_new and cid not in rolled_back
+        }
+        refresh_totals(self.conn, result.constituencies, new_voters=new_voters)
         return result
 
     def _write(self, prepared: PreparedTable, result: BatchResult) -> int:
@@ -254,8 +271,9 @@ class BatchLoader:
         return inserted
 
     # -- order-independent rollbacks ----------------------------------------------------
-    def _apply_rollbacks(self, result: BatchResult) -> None:
-        """Mark every stored transaction or event that has a rollback line, whichever came first."""
+    def _apply_rollbacks(self, result: BatchResult) -> set[str]:
+        """Mark every stored transaction or event that has a rollback line, whichever came first;
+        returns the constituencies whose transactions changed."""
         rolled = select(TransactionRollback.tx_id).scalar_subquery()
         hit = self.conn.execute(
             select(Transaction.id, Transaction.constituency_id, Transaction.timestamp).where(
@@ -269,6 +287,7 @@ class BatchLoader:
                 .values(rolled_back=True, voter_key=None)
             )
             result.buckets.update((h.constituency_id, hour_of(h.timestamp)) for h in hit)
+        changed = {h.constituency_id for h in hit}
         hit_events = self.conn.execute(
             select(ContractEvent.id, ContractEvent.constituency_id).where(
                 ContractEvent.rolled_back.is_(False), ContractEvent.id.in_(rolled)
@@ -281,6 +300,7 @@ class BatchLoader:
                 .values(rolled_back=True)
             )
             result.constituencies.update(h.constituency_id for h in hit_events)
+        return changed
 
     # -- constituencies and rejected rows ------------------------------------------------
     def _ensure_constituencies(self, ids: set[str]) -> None:
@@ -338,6 +358,19 @@ class BatchLoader:
                 for e in rejections
             ],
         )
+
+
+def _table(batch: PreparedBatch, name: str) -> PreparedTable:
+    return next(t for t in batch.tables if t.table == name)
+
+
+def _counted_keys(batch: PreparedBatch) -> dict[str, set[str]]:
+    """Voter keys of the batch's counted votes, per constituency (tuple columns 1 and 7)."""
+    keys: dict[str, set[str]] = {}
+    for _record, row in _table(batch, "transactions").rows.values():
+        if row[7] is not None:
+            keys.setdefault(row[1], set()).add(row[7])
+    return keys
 
 
 def _conflict(record: ChainRecord, kind: str, against: str) -> RowError:
