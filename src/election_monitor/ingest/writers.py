@@ -106,9 +106,30 @@ class SQLiteWriter:
 class PostgresWriter:
     """``COPY`` into a session temp table, then one ``INSERT … ON CONFLICT DO NOTHING``."""
 
+    #: Rows loaded before the planner's statistics are refreshed; doubles after each refresh.
+    FIRST_ANALYZE = 10_000
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._temp_ready: set[str] = set()
+        self._loaded: dict[str, int] = {}
+        self._next_analyze: dict[str, int] = {}
+
+    def _after_load(self, table: str, count: int) -> None:
+        """Keep planner statistics in step with a bulk load.
+
+        Autovacuum analyzes only after the transaction commits and on its own schedule; until
+        then PostgreSQL plans the per-batch lookups for an empty table and scans a whole
+        constituency for each of them. ANALYZE samples a fixed number of rows, so refreshing at
+        doubling sizes costs a few hundred milliseconds per file.
+        """
+        loaded = self._loaded.get(table, 0) + count
+        self._loaded[table] = loaded
+        if loaded >= self._next_analyze.get(table, self.FIRST_ANALYZE):
+            cur = self._cursor()
+            cur.execute(f"ANALYZE {table}")
+            cur.close()
+            self._next_analyze[table] = loaded * 2
 
     def _cursor(self) -> Any:
         return self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -132,6 +153,7 @@ class PostgresWriter:
             return self._insert_new_only(table, rows)
         cur.execute("RELEASE SAVEPOINT elmon_copy")
         cur.close()
+        self._after_load(table, len(rows))
         return len(rows)
 
     def _insert_new_only(self, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
@@ -154,6 +176,7 @@ class PostgresWriter:
         )
         count: int = cur.rowcount
         cur.close()
+        self._after_load(table, count)
         return count
 
     def stored_raw(self, table: str, ids: Sequence[str]) -> dict[str, Any]:

@@ -130,12 +130,13 @@ def existing_voter_keys(conn: Connection, constituency_id: str, keys: Collection
     """Which of these voter keys already have a counted vote in the constituency (index lookups)."""
     found: set[str] = set()
     ordered = sorted(keys)
-    for start in range(0, len(ordered), 500):
+    step = 900 if conn.dialect.name == "sqlite" else 10_000  # bound parameters per statement
+    for start in range(0, len(ordered), step):
         found.update(
             conn.scalars(
                 select(Transaction.voter_key).where(
                     Transaction.constituency_id == constituency_id,
-                    Transaction.voter_key.in_(ordered[start : start + 500]),
+                    Transaction.voter_key.in_(ordered[start : start + step]),
                 )
             )
         )
