@@ -25,7 +25,12 @@ from election_monitor.db.session import make_engine
 from election_monitor.ingest.service import ingest_paths
 
 CACHE_KIB = 256 * 1024
-TX_FK = "fk_transactions_constituency_id_constituencies"
+SEED_ROWS = (
+    "INSERT INTO elections (id, name, start_date, end_date, status, total_constituencies,"
+    " timezone) VALUES ('e1', 'bench', '2026-09-18', '2026-09-21', 'active', 0, 'UTC');"
+    "INSERT INTO constituencies (id, election_id, name, region, type) VALUES"
+    " ('BENCH', 'e1', 'BENCH', 'unknown', 'unknown')"
+)
 COLUMNS = (
     "id, constituency_id, block_height, timestamp, type, raw_data, operation_data, voter_key,"
     " accepted, bulletins, rolled_back, created_at"
@@ -69,7 +74,7 @@ def parse_rows(path: Path) -> list[tuple[object, ...]]:
             rows.append(
                 (
                     f[0],
-                    "C",
+                    "BENCH",
                     0,
                     now,
                     "vote",
@@ -95,7 +100,8 @@ def baseline_sqlite(path: Path, db_path: Path) -> float:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA foreign_keys=ON")  # as the real load runs
+    conn.executescript(SEED_ROWS)
     conn.executemany(f"INSERT INTO transactions ({COLUMNS}) VALUES ({','.join('?' * 12)})", rows)
     conn.commit()
     conn.close()
@@ -110,7 +116,7 @@ def baseline_postgres(path: Path, url: str) -> float:
     rows = parse_rows(path)
     with engine.begin() as conn:
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute(f"ALTER TABLE transactions DROP CONSTRAINT {TX_FK}")
+        cur.execute(SEED_ROWS)  # the same foreign key as the real load checks
         with cur.copy(f"COPY transactions ({COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
