@@ -57,6 +57,8 @@ class Evaluation:
     false_warning: int = 0
     false_critical: int = 0
     false_by_type: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: one row per injection: key, detected, the simulator's expected bulletins in its window
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: Evaluation) -> None:
         for k, v in other.detected.items():
@@ -67,6 +69,7 @@ class Evaluation:
             self.delays[k].extend(vs)
         for k, v in other.false_by_type.items():
             self.false_by_type[k] += v
+        self.outcomes.extend(other.outcomes)
         self.alerts += other.alerts
         self.true_alerts += other.true_alerts
         self.clean_days += other.clean_days
@@ -124,6 +127,13 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
         if best is not None:
             ev.detected[key] += 1
             ev.delays[key].append(round(best, 2))
+        ev.outcomes.append(
+            {
+                "key": key,
+                "detected": best is not None,
+                "expected_bulletins": (x.get("details") or {}).get("expected_bulletins"),
+            }
+        )
     election = truth.get("election", {})
     hours = 0.0
     if election.get("start") and election.get("end"):
@@ -145,39 +155,44 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
     return ev
 
 
-def evaluate_seed(
+def prepare_seed(
     *,
     seed: int,
     constituencies: int,
     anomalies: str = "all",
     workdir: Path | None = None,
+    name: str | None = None,
     **config: Any,
-) -> tuple[Evaluation, dict[str, Any]]:
-    """Simulate, ingest, detect and score one election; returns the figures and timings."""
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """Simulate, import the registry and ingest one election into its own SQLite file.
+
+    Returns the database path, the truth document and timings. The database can be scored
+    again with :func:`detect_and_score` after the detectors change (no re-ingest).
+    """
     import time
 
     import orjson
-    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from election_monitor.db import migrate
     from election_monitor.db.session import make_engine
-    from election_monitor.detection.service import detect
     from election_monitor.ingest.registry import import_registry
     from election_monitor.ingest.service import ingest_paths
-    from election_monitor.models import Alert, Election
+    from election_monitor.models import Election
     from election_monitor.simulate.config import SimulationConfig
     from election_monitor.simulate.runner import simulate
 
     base = Path(workdir or tempfile.mkdtemp(prefix="elmon-eval-"))
-    out = base / f"seed{seed}"
+    label = name or f"seed{seed}"
+    out = base / label
+    t0 = time.perf_counter()
     summary = simulate(
         out,
         SimulationConfig(seed=seed, constituencies=constituencies, anomalies=anomalies, **config),
         overwrite=True,
     )
     truth = orjson.loads(summary.truth_path.read_bytes())
-    db_path = base / f"seed{seed}.db"
+    db_path = base / f"{label}.db"
     db_path.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{db_path}")
     migrate.upgrade(engine)
@@ -194,12 +209,34 @@ def evaluate_seed(
         import_registry(db, summary.registry, election_id=election.id)
         db.commit()
         election_id = election.id
-    t0 = time.perf_counter()
-    ingest_paths(engine, [summary.data_dir], election_id=election_id)
     t1 = time.perf_counter()
-    with engine.begin() as conn:
-        (report,) = detect(conn, election_id=election_id)
+    ingest_paths(engine, [summary.data_dir], election_id=election_id)
     t2 = time.perf_counter()
+    engine.dispose()
+    return db_path, truth, {"simulate_s": round(t1 - t0, 2), "ingest_s": round(t2 - t1, 2)}
+
+
+def detect_and_score(
+    db_path: Path, truth: dict[str, Any], *, settings_path: Path | str | None = None
+) -> tuple[Evaluation, dict[str, Any]]:
+    """Forget earlier alerts, run detection from scratch on an ingested election, score it."""
+    import time
+
+    from sqlalchemy import delete, select
+    from sqlalchemy.orm import Session
+
+    from election_monitor.db.session import make_engine
+    from election_monitor.detection.service import detect
+    from election_monitor.models import Alert, AlertEvent, AnomalyScore
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        for table in (AlertEvent, AnomalyScore, Alert):
+            conn.execute(delete(table))
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        reports = detect(conn, settings_path=settings_path)
+    t1 = time.perf_counter()
     with Session(engine) as db:
         alerts = [
             {
@@ -212,6 +249,21 @@ def evaluate_seed(
             for a in db.scalars(select(Alert))
         ]
     engine.dispose()
-    timings = {"ingest_s": round(t1 - t0, 2), "detect_s": round(t2 - t1, 2),
-               "detect_report": report.as_dict()}  # fmt: skip
+    timings = {"detect_s": round(t1 - t0, 2), "detect_report": [r.as_dict() for r in reports]}
     return score_run(alerts, truth), timings
+
+
+def evaluate_seed(
+    *,
+    seed: int,
+    constituencies: int,
+    anomalies: str = "all",
+    workdir: Path | None = None,
+    **config: Any,
+) -> tuple[Evaluation, dict[str, Any]]:
+    """Simulate, ingest, detect and score one election; returns the figures and timings."""
+    db_path, truth, timings = prepare_seed(
+        seed=seed, constituencies=constituencies, anomalies=anomalies, workdir=workdir, **config
+    )
+    ev, more = detect_and_score(db_path, truth)
+    return ev, {**timings, **more}

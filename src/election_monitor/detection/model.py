@@ -1,23 +1,38 @@
 """The expected-count model shared by the statistical detectors.
 
-For constituency c and UTC hour t (research/detection.md §3, simplified)::
+For constituency c and UTC hour t (research/detection.md §3)::
 
-    mu[c, t] = peers[c, t] * propensity[c, t] * level[c, t]
+    mu[c, t] = level[c, t] * registered[c] * shape[type(c), h] * own[c, h] * common[c, t]
 
-- ``peers``: accepted voters in hour t of the other members of c's peer group (leave-one-out:
-  common shocks such as a national push notification move the expectation, not an alert).
-  Peer groups keep one time zone, so the diurnal profile is the peers' realised profile in
-  local time. Groups: time zone + region + type, merged upward (zone + type, zone, all) below
-  ``min_group_size`` members.
-- ``propensity``: c's cumulative voters before t over the peers' cumulative voters before t,
-  both shrunk toward registered voters by a prior of ``prior_weight * prior_participation``
-  pseudo-votes per registered voter (empirical Bayes: small constituencies borrow strength).
-- ``level``: a short-term multiplicative level, exponentially smoothed over unflagged hours.
+with h the local hour of day of (c, t):
 
-Noise is negative binomial with shape k estimated causally (method of moments over earlier
-hours with mu > 5), plus a phase-uncertainty term on steep ramps:
-``k_eff = 1 / (1/k + (phase_sd * |d ln peers / dt|)^2)``. Everything at hour t uses data up to
-t only, so a run after each batch and a run from scratch compute the same values.
+- ``shape``: the pooled diurnal shape in LOCAL time of c's constituency type (voters per
+  registered voter at local hour h over all earlier hours of every constituency of the type,
+  any time zone), shrunk toward the shape of all types. Zones east of c have usually lived
+  through hour h already, and earlier days count too.
+- ``own``: c's own hour-of-day factor learned from its previous days (a constituency that
+  votes earlier than its type): the log ratio of its counts to the expectation at hour h,
+  shrunk to 0 by precision (prior variance: the phase effect at h plus ``own_hour_sd``^2;
+  estimate variance: 1 / expected count so far), clipped 0.5-2.
+- ``level``: c's own level, a ratio of exponentially weighted sums of its observed and
+  structural counts over its earlier unflagged hours (half-life ``level_half_life_hours``),
+  with a prior of ``level_prior_votes`` pseudo-votes at 1.
+- ``common``: the leave-one-out MEDIAN, over the other constituencies of c's region (else
+  its time zone, else the election), of observed / expected without ``common`` in the same
+  hour. It absorbs regional and national shocks (a push notification, a slowdown); being a
+  median, a subset of the region surging together does not lift it.
+
+Noise is negative binomial with shape k estimated causally by the method of moments over
+earlier unflagged hours with mu > 5 (it also absorbs the average misfit), per band of the
+shape's slope (``nb_slope_bins``; steady hours are fitted better than ramps) shrunk toward the
+overall k, plus a phase-uncertainty term on steep parts of the
+shape: with ``u^2`` the part of the prior variance of the own factor (``(phase_sd * |d ln
+shape / dh|)^2 + own_hour_sd^2``, the steeper of the two one-hour differences around h) that
+c's earlier days have not resolved yet, ``k_eff = 1 / (1/k + u^2 + common factor noise)`` and
+the upper (lower) tail is taken at ``mu * exp(+phase_z * u)`` (``mu * exp(-phase_z * u)``): a
+constituency running half an hour ahead of its type on a steep ramp is not a spike.
+Everything at hour t uses data up to t only (the common factor uses the other constituencies'
+hour t), so a run after each batch and a run from scratch compute the same values.
 """
 
 from __future__ import annotations
@@ -63,6 +78,41 @@ def peer_groups(frame: Frame, min_size: int) -> NDArray:
     return np.asarray([lookup[k] for k in assigned if k is not None], dtype=np.int64)
 
 
+def _ids(keys: list[Any]) -> NDArray:
+    lookup = {k: j for j, k in enumerate(sorted(set(keys), key=str))}
+    return np.asarray([lookup[k] for k in keys], dtype=np.int64)
+
+
+def common_groups(frame: Frame) -> list[NDArray]:
+    """Group ids per constituency for the common factor: zone+region, zone, everyone."""
+    facts = frame.facts
+    return [
+        _ids([(f.timezone, f.region) for f in facts]),
+        _ids([f.timezone for f in facts]),
+        np.zeros(len(facts), dtype=np.int64),
+    ]
+
+
+def loo_median(x: NDArray) -> NDArray:
+    """For each element, the median of the other elements (NaN when there are none)."""
+    n = x.size
+    if n < 2:
+        return np.full(n, np.nan)
+    order = np.argsort(x, kind="stable")
+    a = x[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    m = n - 1
+
+    def at(pos: int) -> NDArray:
+        out: NDArray = a[np.where(pos < rank, pos, pos + 1)]
+        return out
+
+    if m % 2:
+        return at(m // 2)
+    return 0.5 * (at(m // 2 - 1) + at(m // 2))
+
+
 def group_sum(values: NDArray, groups: NDArray) -> NDArray:
     """Per-row sum over each row's group (same shape as ``values``)."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
@@ -105,8 +155,10 @@ class Model:
 
     groups: NDArray  # peer group per constituency
     mu: NDArray  # expected voters (with level)
-    mu_struct: NDArray  # expected voters without the short-term level
+    mu_struct: NDArray  # expected voters without the own level
     k_eff: NDArray  # NB shape per cell
+    k_steady: NDArray  # the same without the phase term (sums over several hours)
+    p_up_unshifted: NDArray  # upper mid-p at mu itself (no phase tolerance)
     k_hat: NDArray  # estimated shape per hour (before phase term)
     tested: NDArray  # cell went through the velocity tests
     p_up: NDArray  # upper mid-p (1 where untested)
@@ -120,31 +172,14 @@ class Model:
     mu_offline: NDArray  # expected voters for silence tests (peer volume carried over outages)
 
 
-def fit(frame: Frame, s: DetectionSettings) -> Model:
-    """Run the causal expected-count model over all closed hours of the frame."""
-    counts = frame.votes
-    n_c, n_h = counts.shape
-    closed = frame.closed
-    active = frame.active()
-    groups = peer_groups(frame, s.min_group_size)
-    registered = np.asarray([float(f.denominator) for f in frame.facts])
-    prior = s.prior_weight * s.prior_participation * np.maximum(registered, 1.0)
-
-    g_hour = group_sum(counts, groups) if n_c else counts.copy()
-    peers = g_hour - counts  # leave-one-out peer volume per cell
-    cum = np.cumsum(counts, axis=1) - counts  # before t
-    g_cum = group_sum(cum, groups) if n_c else cum.copy()
-    prior_peers = (group_sum(prior[:, None], groups)[:, 0] - prior) if n_c else prior
-    propensity = (cum + prior[:, None]) / (g_cum - cum + prior_peers[:, None] + 1e-9)
-
+def _outage(frame: Frame, s: DetectionSettings, active: NDArray, started: NDArray) -> NDArray:
+    """Per hour: platform-wide silence (most started, active constituencies send nothing)."""
+    n_h = frame.n_hours
     has_data = frame.tx > 0
-    started = np.where(has_data.any(axis=1), has_data.argmax(axis=1), n_h)
-
-    # Platform-wide silence: most started, active constituencies have nothing in the hour.
     total_tx = frame.tx.sum(axis=0)
     outage = np.zeros(n_h, dtype=bool)
     last_busy = -1
-    for t in range(min(closed, n_h)):
+    for t in range(min(frame.closed, n_h)):
         eligible = active[:, t] & (started < t)
         n_eligible = int(eligible.sum())
         silent = int((eligible & ~has_data[:, t]).sum())
@@ -157,20 +192,81 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
             outage[t] = True
         elif total_tx[t] > 0:
             last_busy = t
-    peers_offline = peers.copy()
-    for t in range(1, n_h):
-        if outage[t]:
-            peers_offline[:, t] = peers_offline[:, t - 1]
+    return outage
 
-    # Phase term: how steep the group's volume is changing at t.
-    p_prev = np.concatenate([peers[:, :1], peers[:, :-1]], axis=1)
-    slope = np.abs(np.log((peers + 1.0) / (p_prev + 1.0)))  # peers only: c's own surge is no ramp
-    phase_var = (s.phase_sd_hours * slope) ** 2
 
-    mu_struct = peers * propensity
-    mu_offline = peers_offline * propensity
+def _common(
+    ratio: NDArray, ok: NDArray, levels: list[NDArray], min_peers: int
+) -> tuple[NDArray, NDArray]:
+    """Leave-one-out median of ``ratio`` over the first group level with enough others."""
+    n = ratio.size
+    out = np.ones(n)
+    n_used = np.zeros(n)
+    done = np.zeros(n, dtype=bool)
+    for groups in levels:
+        for g in np.unique(groups[~done]):
+            members = groups == g
+            use = np.flatnonzero(members & ok)
+            need = np.flatnonzero(members & ~done)
+            if use.size < min_peers or need.size == 0:
+                continue
+            med = loo_median(ratio[use])
+            # Members that did not contribute see every contributor.
+            full = float(np.median(ratio[use]))
+            vals = np.full(n, full)
+            cnt = np.full(n, float(use.size))
+            vals[use] = med
+            cnt[use] = use.size - 1
+            enough = cnt[need] >= min_peers
+            sel = need[enough]
+            out[sel] = vals[sel]
+            n_used[sel] = cnt[sel]
+            done[sel] = True
+        if done.all():
+            break
+    return out, n_used
+
+
+def fit(frame: Frame, s: DetectionSettings) -> Model:
+    """Run the causal expected-count model over all closed hours of the frame."""
+    counts = frame.votes
+    n_c, n_h = counts.shape
+    closed = min(frame.closed, n_h)
+    active = frame.active()
+    has_data = frame.tx > 0
+    groups = peer_groups(frame, s.min_group_size)
+    levels = common_groups(frame)
+    registered = np.asarray([max(float(f.denominator), 1.0) for f in frame.facts])
+    type_names = sorted({f.type or "" for f in frame.facts})
+    type_of = np.asarray([type_names.index(f.type or "") for f in frame.facts], dtype=np.int64)
+    n_types = len(type_names)
+    lh = frame.local_hours().astype(np.int64) if n_c else np.zeros((0, n_h), dtype=np.int64)
+    started = np.where(has_data.any(axis=1), has_data.argmax(axis=1), n_h)
+    outage = _outage(frame, s, active, started)
+
+    # State, all causal: sums over earlier hours only.
+    shape_v = np.zeros((n_types, 24))  # voters at local hour h, per type
+    shape_r = np.zeros((n_types, 24))  # registered voters of those cells (x common factor)
+    abs_v = np.zeros((n_types, 24))  # the same without the common factor: the absolute
+    abs_r = np.zeros((n_types, 24))  # diurnal shape, whose slope gives the phase term
+    n0 = s.shape_prior_weight * (float(np.median(registered)) if n_c else 1.0)
+    lvl_num = np.full(n_c, s.level_prior_votes)
+    lvl_den = np.full(n_c, s.level_prior_votes)
+    decay = 0.5 ** (1.0 / max(s.level_half_life_hours, 1e-9))
+    own_v = np.zeros((n_c, 24))
+    own_mu = np.zeros((n_c, 24))
+    rows = np.arange(n_c)
+    num = 0.0  # sum of (counts - mu)^2 - counts
+    den = 0.0  # sum of mu^2
+    edges = np.asarray(s.nb_slope_bins, dtype=float)
+    num_b = np.zeros(edges.size + 1)  # the same per band of the shape's slope: ramps
+    den_b = np.zeros(edges.size + 1)  # misfit more than steady hours
+
     mu = np.zeros_like(counts)
+    mu_struct = np.zeros_like(counts)
     k_eff = np.full_like(counts, s.nb_shape_default)
+    k_steady = np.full_like(counts, s.nb_shape_default)
+    p_up_unshifted = np.ones_like(counts)
     k_hat = np.full(n_h, s.nb_shape_default)
     tested = np.zeros_like(counts, dtype=bool)
     p_up = np.ones_like(counts)
@@ -178,66 +274,149 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     q_up = np.ones_like(counts)
     q_down = np.ones_like(counts)
     spike_level = np.zeros_like(counts, dtype=np.int8)
-    level = np.ones(n_c)
-    num = 0.0  # sum of (counts - mu)^2 - counts
-    den = 0.0  # sum of mu^2
     min_excess = np.maximum(s.spike_min_excess, s.spike_min_excess_share * registered)
-    for t in range(min(closed, n_h)):
+    crit_excess = s.spike_crit_excess_share * registered
+    for t in range(closed):
         k = s.nb_shape_default
         if den > 0 and num > 0:
             k = float(np.clip(den / num, s.nb_shape_min, s.nb_shape_max))
         elif den > 0:
             k = s.nb_shape_max
         k_hat[t] = k
-        mu_t = mu_struct[:, t] * level
-        mu[:, t] = mu_t
-        k_t = 1.0 / (1.0 / k + phase_var[:, t])
-        k_eff[:, t] = k_t
+        # Diurnal shape per type (shrunk toward all types); unseen hours share one value,
+        # which the common factor then absorbs.
+        all_v, all_r = shape_v.sum(axis=0), shape_r.sum(axis=0)
+        seen = all_r > 0
+        fallback = float(all_v[seen].sum() / all_r[seen].sum()) if seen.any() else 1.0
+        f_all = np.where(seen, all_v / np.maximum(all_r, 1e-9), fallback)
+        f_all = np.maximum(f_all, 1e-7)
+        prof = (shape_v + n0 * f_all[None, :]) / (shape_r + n0)
+        # A local hour no constituency of the type has lived through yet keeps the type's
+        # ratio to all types from its latest seen hour (types differ smoothly along the day).
+        known_t = shape_r > 0
+        if not known_t.all() and known_t.any():
+            rel = prof / f_all[None, :]
+            for j in range(n_types):
+                if not known_t[j].any():
+                    continue
+                last = rel[j, int(np.flatnonzero(known_t[j])[-1])]
+                for hh in range(24):
+                    if known_t[j, hh]:
+                        last = rel[j, hh]
+                    else:
+                        rel[j, hh] = last
+            prof = np.where(known_t, prof, rel * f_all[None, :])
+        h = lh[:, t]
+        f_c = prof[type_of, h]
+        absolute = np.log((abs_v + 1.0) / (abs_r + 1.0) + 1e-7)
+        nxt, prv = (h + 1) % 24, (h - 1) % 24
+        slope = np.maximum(
+            np.abs(absolute[type_of, nxt] - absolute[type_of, h]),
+            np.abs(absolute[type_of, h] - absolute[type_of, prv]),
+        )
+        known = (abs_r[type_of, nxt] > 0) & (abs_r[type_of, prv] > 0) & (abs_r[type_of, h] > 0)
+        slope = np.where(known, slope, s.unknown_slope)
+        # Own hour-of-day factor, shrunk by precision: its prior spread is the phase effect at
+        # this hour plus own_hour_sd; the estimate's is Poisson on the counts seen so far.
+        tau2 = (s.phase_sd_hours * slope) ** 2 + s.own_hour_sd**2
+        seen_mu = own_mu[rows, h]
+        est = np.log((own_v[rows, h] + 0.5) / (seen_mu + 0.5))
+        weight = np.where(seen_mu > 0, tau2 / (tau2 + 1.0 / (seen_mu + 0.5)), 0.0)
+        own = np.exp(np.clip(weight * est, np.log(s.level_min), np.log(s.level_max)))
+        # Shape k per slope band, shrunk toward the overall k (prior: nb_band_prior of its
+        # evidence), clipped to [nb_shape_min, nb_shape_max].
+        band = np.digitize(slope, edges)
+        inv_all = 1.0 / k
+        prior_w = s.nb_band_prior * den
+        inv_b = (np.maximum(num_b, 0.0) + prior_w * inv_all) / np.maximum(den_b + prior_w, 1e-9)
+        inv_b = np.where(den_b + prior_w > 0, inv_b, inv_all)
+        inv_b = np.clip(inv_b, 1.0 / s.nb_shape_max, 1.0 / s.nb_shape_min)
+        k_cell = 1.0 / inv_b[band]
+        level = lvl_num / lvl_den
+        base = registered * f_c * own  # expected without level and common factor
         v_t = counts[:, t]
+        pre = level * base
+        eligible = has_data[:, t] & active[:, t] & (pre >= s.common_min_expected)
+        ratio = (v_t + 0.5) / (pre + 0.5)
+        common, n_common = _common(ratio, eligible, levels, s.common_min_peers)
+        mu_struct[:, t] = base * common
+        mu_t = pre * common
+        mu[:, t] = mu_t
+        # Phase: the constituency's own timing may run ahead or behind its type's by about
+        # phase_sd hours; on a ramp that moves the expectation by exp(+-phase_sd * slope).
+        # The tails are tested against the expectation shifted by phase_z of those in the
+        # unfavourable direction (a log-normal-like error the gamma tail would understate),
+        # plus the variance term.
+        phase_var = tau2 * (1.0 - weight)  # what the own factor has not learned yet
+        phase_log = np.sqrt(phase_var)
+        shift = np.exp(s.phase_z * phase_log)
+        common_var = np.where(n_common > 0, 1.57 / (k_cell * np.maximum(n_common, 1.0)), 0.0)
+        k_t = 1.0 / (1.0 / k_cell + phase_var + common_var)
+        k_eff[:, t] = k_t
+        k_steady[:, t] = 1.0 / (1.0 / k_cell + common_var)
         test = (
             active[:, t]
             & has_data[:, t]
             & (t >= started + s.warmup_hours)
             & (mu_t >= 1.0)
-            & (peers[:, t] > 0)
+            & (n_common > 0)
         )
         tested[:, t] = test
         flagged = np.zeros(n_c, dtype=bool)
         if test.any():
             idx = np.flatnonzero(test)
-            up = upper_midp(v_t[idx], mu_t[idx], k_t[idx])
-            down = lower_midp(v_t[idx], mu_t[idx], k_t[idx])
+            up = upper_midp(v_t[idx], mu_t[idx] * shift[idx], k_t[idx])
+            down = lower_midp(v_t[idx], mu_t[idx] / shift[idx], k_t[idx])
             p_up[idx, t] = up
+            p_up_unshifted[idx, t] = upper_midp(v_t[idx], mu_t[idx], k_t[idx])
             p_down[idx, t] = down
             adj = bh_adjust(up)
-            adj_down = bh_adjust(down)
             q_up[idx, t] = adj
-            q_down[idx, t] = adj_down
-            guard = (v_t[idx] >= s.spike_min_ratio * mu_t[idx]) & (
-                v_t[idx] - mu_t[idx] >= min_excess[idx]
-            )
+            q_down[idx, t] = bh_adjust(down)
+            excess = v_t[idx] - mu_t[idx]
+            guard = (v_t[idx] >= s.spike_min_ratio * mu_t[idx]) & (excess >= min_excess[idx])
             warn = guard & (adj <= s.spike_q_warn)
-            crit = guard & (adj <= s.spike_q_crit)
+            crit = (
+                guard
+                & (adj <= s.spike_q_crit)
+                & (v_t[idx] >= s.spike_crit_min_ratio * mu_t[idx])
+                & (excess >= crit_excess[idx])
+            )
             spike_level[idx, t] = np.where(crit, 2, np.where(warn, 1, 0))
-            flagged[idx] = (adj <= s.spike_q_warn) | (adj_down <= s.drop_q)
-            # Update the noise estimate with unflagged, well-populated cells.
+            flagged[idx] = (up < s.update_exclude_p) | (down < s.update_exclude_p)
             ok = ~flagged[idx] & (mu_t[idx] > 5.0)
             if ok.any():
-                vv, mm = v_t[idx][ok], mu_struct[idx, t][ok] * level[idx][ok]
-                num += float(np.sum((vv - mm) ** 2 - vv))
+                vv, mm = v_t[idx][ok], mu_t[idx][ok]
+                contrib = (vv - mm) ** 2 - vv
+                num += float(np.sum(contrib))
                 den += float(np.sum(mm**2))
-        if s.level_alpha > 0:
-            upd = has_data[:, t] & ~flagged & (mu_struct[:, t] > 0) & active[:, t]
-            ratio = (v_t + 1.0) / (mu_struct[:, t] + 1.0)
-            new = np.clip(
-                (1 - s.level_alpha) * level + s.level_alpha * ratio, s.level_min, s.level_max
-            )
-            level = np.where(upd, new, level)
+                bb = band[idx][ok]
+                np.add.at(num_b, bb, contrib)
+                np.add.at(den_b, bb, mm**2)
+        # Updates from this hour's unflagged cells with data.
+        # The level learns from flagged hours too, with the count clipped to [mu/c, c*mu]
+        # (c = level_clip): a spike moves it a little, a wrong level cannot lock itself in.
+        upd = has_data[:, t] & active[:, t] & ~flagged
+        seen_t = has_data[:, t] & active[:, t]
+        v_lvl = np.where(flagged, np.clip(v_t, mu_t / s.level_clip, mu_t * s.level_clip), v_t)
+        lvl_num = np.where(seen_t, decay * lvl_num + v_lvl, lvl_num)
+        lvl_den = np.where(seen_t, decay * lvl_den + base * common, lvl_den)
+        own_cell = upd & (t >= started + 1)
+        np.add.at(own_v, (rows[own_cell], h[own_cell]), v_t[own_cell])
+        np.add.at(
+            own_mu, (rows[own_cell], h[own_cell]), (level * registered * f_c * common)[own_cell]
+        )
+        np.add.at(shape_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
+        np.add.at(shape_r, (type_of[upd], h[upd]), registered[upd] * own[upd] * common[upd])
+        np.add.at(abs_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
+        np.add.at(abs_r, (type_of[upd], h[upd]), registered[upd] * own[upd])
     return Model(
         groups=groups,
         mu=mu,
         mu_struct=mu_struct,
         k_eff=k_eff,
+        k_steady=k_steady,
+        p_up_unshifted=p_up_unshifted,
         k_hat=k_hat,
         tested=tested,
         p_up=p_up,
@@ -248,5 +427,5 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         started=started,
         active=active,
         outage=outage,
-        mu_offline=mu_offline * np.where(mu_struct > 0, mu / np.maximum(mu_struct, 1e-9), 1.0),
+        mu_offline=mu,
     )

@@ -65,22 +65,47 @@ class DetectionSettings:
     nb_shape_default: float = 20.0
     nb_shape_min: float = 2.0
     nb_shape_max: float = 500.0
+    #: Shape estimated per band of |d ln shape / dh| (edges), shrunk toward the overall one
+    #: with this share of the overall evidence as prior weight.
+    nb_slope_bins: tuple[float, ...] = (0.15, 0.4)
+    nb_band_prior: float = 0.1
     #: Extra variance on steep ramps: phase uncertainty in hours.
     phase_sd_hours: float = 0.5
-    #: Short-term level smoothing (0 disables) and its clip range.
-    level_alpha: float = 0.3
+    #: Tails are tested at the expectation shifted by this many phase s.d. (see model.py).
+    phase_z: float = 2.0
+    #: Slope of ln shape per hour assumed where a neighbouring local hour is not seen yet.
+    unknown_slope: float = 0.3
+    #: Own level: half-life (hours) of the weighted sums and prior pseudo-votes at level 1.
+    level_half_life_hours: float = 12.0
+    level_prior_votes: float = 30.0
+    #: A flagged hour updates the level with its count clipped to [mu / this, mu x this].
+    level_clip: float = 2.0
+    #: Own hour-of-day factor: its prior s.d. (log scale) beyond the phase effect; clip range.
+    own_hour_sd: float = 0.07
     level_min: float = 0.5
     level_max: float = 2.0
+    #: Shrinkage of a type's diurnal shape toward all types' (in median constituency-hours).
+    shape_prior_weight: float = 3.0
+    #: Common factor: at least this many other constituencies with at least this many
+    #: expected voters in the hour, else the next wider group (region -> zone -> all).
+    common_min_peers: int = 2
+    common_min_expected: float = 3.0
+    #: Hours with a raw tail p below this do not update the level, shape or noise estimate.
+    update_exclude_p: float = 1e-3
 
     # -- velocity (spikes, drops) ---------------------------------------------------------
     spike_q_warn: float = 0.01
-    spike_q_crit: float = 0.001
+    spike_q_crit: float = 1e-6  # critical needs all three: adjusted p ...
+    spike_crit_min_ratio: float = 3.0  # ... observed / expected ...
+    spike_crit_excess_share: float = 0.005  # ... and excess >= this share of registered
     spike_min_ratio: float = 1.5
     spike_min_excess: int = 20
     spike_min_excess_share: float = 0.002  # of registered voters
     drop_q: float = 0.01
     drop_max_ratio: float = 0.4
-    drop_min_expected: float = 10.0
+    drop_min_expected: float = 10.0  # per hour
+    drop_run_hours: int = 2  # a run of low hours ...
+    drop_run_p: float = 1e-6  # ... whose summed count has a lower tail p below this
 
     # -- night -----------------------------------------------------------------------------
     night_start_hour: int = 0
@@ -96,21 +121,25 @@ class DetectionSettings:
     peer_min_z: float = 4.0
     peer_min_votes: int = 50
     peer_min_abs_diff: float = 0.05  # participation points (0.05 = 5 pp) ...
-    peer_min_rel_diff: float = 0.25  # ... and this share of the peers' participation
+    peer_min_rel_diff: float = 0.35  # ... and this share of the peers' participation
     peer_min_hours: int = 6  # ... in at least this many complete hours
 
     # -- cross-constituency ----------------------------------------------------------------
-    correlated_exceed_p: float = 0.001
+    correlated_exceed_p: float = 0.001  # strong exceedance of a member ...
+    correlated_exceed_p2: float = 0.01  # ... and moderate (each level tested, x2)
     correlated_p: float = 1e-4
     correlated_min_members: int = 3
-    correlated_icc: float = 0.02
+    correlated_icc: float = 0.005
     correlated_min_ratio: float = 1.5
+    #: Once a region-hour alarms, members with a tail p below this are named too.
+    correlated_member_p: float = 0.05
     outage_share: float = 0.5  # of active constituencies silent in the same hour
     outage_min_constituencies: int = 3
 
     # -- offline ---------------------------------------------------------------------------
     offline_log_p: float = -9.21  # ln(1e-4)
-    offline_min_expected: float = 5.0
+    offline_min_expected: float = 20.0  # expected voters over the silent hours
+    offline_crit_log_p: float = -18.42  # critical: ln(1e-8) and >= 2 silent hours
 
     # -- rejections and revotes --------------------------------------------------------------
     rejection_q: float = 0.001

@@ -17,7 +17,7 @@ from scipy import stats
 
 from election_monitor.alerts.service import Signal
 from election_monitor.detection.frame import HOUR, NDArray
-from election_monitor.detection.model import bh_adjust, group_sum, upper_midp
+from election_monitor.detection.model import bh_adjust, group_sum, lower_midp, upper_midp
 from election_monitor.detection.rules.base import Context, Rule, iso, register
 from election_monitor.enums import AlertSeverity, AlertType
 
@@ -57,9 +57,10 @@ def _stat(rule: type[Rule], ctx: Context, c: int, key: str, **kw: Any) -> Signal
 
 def _model_note(ctx: Context) -> str:
     return (
-        "expected = peers' voters in the hour (same zone/region/type, leave-one-out) x this "
-        "constituency's share of the peers so far (shrunk to registered voters) x short-term "
-        "level; negative binomial noise with estimated shape; BH across constituencies per hour"
+        "expected = own level x registered voters x pooled diurnal shape of the constituency "
+        "type in local time x own hour-of-day factor (earlier days) x leave-one-out median "
+        "ratio of the region's other constituencies in the same hour; negative binomial noise "
+        "with estimated shape and a phase tolerance on ramps; BH across constituencies per hour"
     )
 
 
@@ -146,9 +147,10 @@ class UnusualDrop(Rule):
             & (f.votes <= s.drop_max_ratio * m.mu)
             & (m.mu >= s.drop_min_expected)
         )
-        cells = [(int(c), int(t)) for c, t in zip(*np.nonzero(mask), strict=True)]
+        cells = {(int(c), int(t)) for c, t in zip(*np.nonzero(mask), strict=True)}
+        cells |= _drop_runs(ctx)
         out = []
-        for (c, day), hours in sorted(_by_day(ctx, cells).items()):
+        for (c, day), hours in sorted(_by_day(ctx, sorted(cells)).items()):
             hours.sort()
             rows: list[dict[str, Any]] = [
                 {
@@ -186,6 +188,34 @@ class UnusualDrop(Rule):
         return out
 
 
+def _drop_runs(ctx: Context) -> set[tuple[int, int]]:
+    """Cells of runs of >= drop_run_hours consecutive tested hours, each at most
+    drop_max_ratio x expected, whose summed count is improbably low (NB lower tail of the
+    sum, k = M^2 / sum(mu^2 / k), p <= drop_run_p): three hours at 0.1x are a drop even when
+    no single hour passes the per-hour test."""
+    m, f, s = ctx.model, ctx.frame, ctx.settings
+    low = m.tested & (f.votes <= s.drop_max_ratio * m.mu)
+    low[:, f.closed :] = False
+    out: set[tuple[int, int]] = set()
+    for c in np.flatnonzero(low.sum(axis=1) >= s.drop_run_hours):
+        run: list[int] = []
+        for t in [*range(f.closed), -1]:
+            if t >= 0 and low[c, t]:
+                run.append(t)
+                continue
+            if len(run) >= s.drop_run_hours:
+                mus = m.mu[c, run]
+                total = float(mus.sum())
+                if total >= s.drop_min_expected * len(run):
+                    k = total**2 / max(float(np.sum(mus**2 / m.k_eff[c, run])), 1e-9)
+                    x = np.asarray([float(f.votes[c, run].sum())])
+                    p = float(lower_midp(x, np.asarray([total]), np.asarray([k]))[0])
+                    if p <= s.drop_run_p:
+                        out.update((int(c), t_) for t_ in run)
+            run = []
+    return out
+
+
 @register
 class NightActivity(Rule):
     id = "night_activity"
@@ -220,11 +250,12 @@ class NightActivity(Rule):
             # Expected: the structural model with the level frozen at the night's first hour
             # (an unflagged surge hour must not raise the bar for the rest of the night).
             mus = np.asarray([_night_mu(m, c, ts) for c, ts in members])
-            # The night sum of NB hours as one NB with the same variance: k = M^2 / sum(mu^2/k).
+            # The night sum of NB hours as one NB with the same variance: k = M^2 / sum(mu^2/k)
+            # (k without the phase term: over a whole night a phase shift moves little).
             ks = np.asarray(
                 [
                     max(mus[i], 1e-9) ** 2
-                    / max(float(np.sum(_night_mu_hours(m, c, ts) ** 2 / m.k_eff[c, ts])), 1e-9)
+                    / max(float(np.sum(_night_mu_hours(m, c, ts) ** 2 / m.k_steady[c, ts])), 1e-9)
                     for i, (c, ts) in enumerate(members)
                 ]
             )
@@ -426,31 +457,46 @@ class CorrelatedSpike(Rule):
         # Exceedances against the leave-one-out model: a region-wide shock lifts every peer
         # and is absorbed; a subset of a region surging together is not.
         tested = m.tested
-        exceed = (
-            tested & (m.p_up < s.correlated_exceed_p) & (s.correlated_min_ratio * mu <= votes_m)
-        )
+        big = s.correlated_min_ratio * mu <= votes_m
+        # Two exceedance levels (strong and moderate), each with its own empirical rate;
+        # a region-hour alarms when either count is improbable (Bonferroni over the two).
+        # Members count with their p before the phase tolerance: phase errors are each
+        # constituency's own, and the empirical rate of earlier hours calibrates the count.
+        levels = [
+            (tested & (m.p_up_unshifted < p_cut) & big, [0, 0])
+            for p_cut in (s.correlated_exceed_p, s.correlated_exceed_p2)
+        ]
+        cuts = (s.correlated_exceed_p, s.correlated_exceed_p2)
         icc = s.correlated_icc
-        hits = exceed_total = tests_total = 0
         alarms: dict[tuple[int, int], tuple[int, int, float]] = {}
         for t in range(f.closed):
-            pbar = max(s.correlated_exceed_p, (exceed_total + 1) / (tests_total + 100))
-            a, b = pbar * (1 - icc) / icc, (1 - pbar) * (1 - icc) / icc
             for r in range(len(names)):
                 members = tested[:, t] & (rid == r)
                 n = int(members.sum())
-                k = int((exceed[:, t] & members).sum())
                 if n == 0:
                     continue
-                tail = float(stats.betabinom.sf(k - 1, n, a, b)) if k else 1.0
-                if k >= s.correlated_min_members and tail < s.correlated_p:
-                    alarms[(r, t)] = (k, n, tail)
-                    hits += 1
-                else:
-                    exceed_total += k
-                    tests_total += n
+                best: tuple[int, int, float] | None = None
+                for (exceed, acc), cut in zip(levels, cuts, strict=True):
+                    pbar = max(cut, (acc[0] + 1) / (acc[1] + 100))
+                    a, b = pbar * (1 - icc) / icc, (1 - pbar) * (1 - icc) / icc
+                    k = int((exceed[:, t] & members).sum())
+                    tail = float(stats.betabinom.sf(k - 1, n, a, b)) if k else 1.0
+                    if k >= s.correlated_min_members and tail * len(cuts) < s.correlated_p:
+                        if best is None or tail < best[2]:
+                            best = (k, n, tail * len(cuts))
+                    else:
+                        acc[0] += k
+                        acc[1] += n
+                if best is not None:
+                    alarms[(r, t)] = best
         per_member: dict[tuple[int, str], list[int]] = defaultdict(list)
+        named = (
+            tested
+            & (m.p_up_unshifted < s.correlated_member_p)
+            & (s.correlated_min_ratio * mu <= votes_m)
+        )
         for r, t in alarms:
-            for ci in np.flatnonzero(exceed[:, t] & tested[:, t] & (rid == r)):
+            for ci in np.flatnonzero(named[:, t] & (rid == r)):
                 per_member[(int(ci), ctx.day_key(int(ci), t))].append(t)
         out = []
         for (c, day), hours in sorted(per_member.items()):
@@ -463,9 +509,9 @@ class CorrelatedSpike(Rule):
                     "members_exceeding": alarms[(r, t)][0],
                     "members_tested": alarms[(r, t)][1],
                     "tail_p": alarms[(r, t)][2],
-                    "member_ids": [
-                        f.facts[j].id for j in np.flatnonzero(exceed[:, t] & (rid == r))
-                    ][:50],
+                    "member_ids": [f.facts[j].id for j in np.flatnonzero(named[:, t] & (rid == r))][
+                        :50
+                    ],
                 }
                 for t in hours
             ]
@@ -563,7 +609,7 @@ class ConstituencyOffline(Rule):
                 ctx,
                 c,
                 ctx.day_key(c, first),
-                severity=CRIT if len(own) >= 2 else WARN,
+                severity=CRIT if len(own) >= 2 and ln_p <= s.offline_crit_log_p else WARN,
                 title=(
                     f"No data for {len(own)} voting hour(s) since {_hour_label(ctx, c, first)}"
                     + (" (still silent)" if ongoing else "")
