@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Rows per committed ingest batch (bigger is faster, smaller resumes sooner).",
     )
+    ingest_commit_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="Rows per ingest commit (a crash re-reads at most this many rows).",
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
 
 

@@ -29,7 +29,11 @@ def big_voting(votes: int) -> Voting:
 
 
 def elmon(url: str, *args: str, batch: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ELMON_INGEST_BATCH_SIZE": str(batch)}
+    env = {
+        **os.environ,
+        "ELMON_INGEST_BATCH_SIZE": str(batch),
+        "ELMON_INGEST_COMMIT_ROWS": str(batch),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "election_monitor", "--database-url", url, *args],
         env=env,
@@ -73,7 +77,7 @@ def test_kill_9_then_rerun_matches_a_clean_run(pipeline_engine: Engine, tmp_path
                 "'2026-09-18 05:00:00', '2026-09-20 17:00:00', 'active', 0, 'UTC')"
             )
         )
-    ingest_paths(clean, [path], batch_size=40)
+    ingest_paths(clean, [path], batch_size=40, commit_rows=40)
     assert interrupted == snapshot(clean)
     with pipeline_engine.connect() as conn:
         job = conn.execute(

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from election_monitor.ingest.service import ingest_paths
+from election_monitor.metrics.service import refresh_hours, refresh_totals
 from election_monitor.models import (
     Constituency,
     FileProcessingJob,
@@ -207,8 +208,8 @@ def test_incremental_voter_counts_equal_a_full_recount(
     v = Voting("CONTRACTR")
     v.create()
     for i in range(60):
-        v.issue(T0 + i * 1000)
-        v.vote(T0 + i * 1000 + 500, f"K{i % 23}")  # revotes spread over many batches
+        v.issue(T0 + i * 100_000)  # 36 per hour: the file spans two hours
+        v.vote(T0 + i * 100_000 + 500, f"K{i % 23}")  # revotes within and across hours
     late = write_csv(tmp_path / "CONTRACTR_late.csv", v.lines[30:])
     early = write_csv(tmp_path / "CONTRACTR_early.csv", v.lines[:40])  # overlaps the late file
 
@@ -223,3 +224,9 @@ def test_incremental_voter_counts_equal_a_full_recount(
             )
         )
     assert stored == recount == len(v.voters) == 23
+    incremental = snapshot(pipeline_engine)
+    with pipeline_engine.begin() as conn:  # recount every hour and total from the rows
+        buckets = conn.execute(select(HourlyStats.constituency_id, HourlyStats.hour)).all()
+        refresh_hours(conn, [(b.constituency_id, b.hour) for b in buckets])
+        refresh_totals(conn, ["CONTRACTR"])
+    assert snapshot(pipeline_engine) == incremental

@@ -63,7 +63,9 @@ def run_ingest(
     if fmt != "auto" and fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; use auto or one of {sorted(FORMATS)}")
     engine = get_engine()
-    batch_size = get_settings().ingest_batch_size
+    settings = get_settings()
+    batch_size = settings.ingest_batch_size
+    commit_rows = settings.ingest_commit_rows
     hooks = [DetectionHook(settings_path=detection_settings)]
     if not show_progress:
         return ingest_paths(
@@ -73,6 +75,7 @@ def run_ingest(
             fmt=fmt,
             reprocess=reprocess,
             batch_size=batch_size,
+            commit_rows=commit_rows,
             hooks=hooks,
         )
     with Progress(
@@ -98,6 +101,7 @@ def run_ingest(
             reprocess=reprocess,
             progress=progress,
             batch_size=batch_size,
+            commit_rows=commit_rows,
             hooks=hooks,
         )
 

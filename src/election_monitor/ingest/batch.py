@@ -18,6 +18,8 @@ from election_monitor.ingest.records import TRANSACTION_OPERATIONS, ChainRecord,
 from election_monitor.ingest.writers import BatchWriter
 from election_monitor.metrics.service import (
     Bucket,
+    HourDelta,
+    add_hour_deltas,
     existing_voter_keys,
     hour_of,
     refresh_hours,
@@ -82,6 +84,10 @@ class PreparedBatch:
     tx_buckets: set[Bucket]
     event_constituencies: set[str]
     has_rollbacks: bool
+    #: Per (constituency, epoch hour): [bulletins, counted votes, rejected votes, transactions]
+    #: of the batch's distinct transaction rows, and the voter keys counted in that hour.
+    hour_sums: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    hour_keys: dict[tuple[str, int], set[str]] = field(default_factory=dict)
 
 
 class RowEncoder:
@@ -109,6 +115,8 @@ class RowEncoder:
         duplicates = 0
         contract_ids: set[str] = set()
         hours: set[tuple[str, int]] = set()
+        hour_sums: dict[tuple[str, int], list[int]] = {}
+        hour_keys: dict[tuple[str, int], set[str]] = {}
         event_constituencies: set[str] = set()
         for row in rows:
             if isinstance(row, RowError):
@@ -128,6 +136,8 @@ class RowEncoder:
             seen = target.rows.get(row.tx_id)
             if seen is None:
                 target.rows[row.tx_id] = (row, row_tuple)
+                if name == "transactions":
+                    _add_to_hour(hour_sums, hour_keys, row, row_tuple)
             elif seen[0].raw == row.raw:
                 duplicates += 1
             else:
@@ -141,6 +151,8 @@ class RowEncoder:
             tx_buckets={(cid, ts_datetime(h * HOUR_MS)) for cid, h in hours},
             event_constituencies=event_constituencies,
             has_rollbacks=bool(tables["transaction_rollbacks"].rows),
+            hour_sums=hour_sums,
+            hour_keys=hour_keys,
         )
 
     def _tx_tuple(self, r: ChainRecord, raw_json: str, now: Any) -> tuple[Any, ...]:
@@ -239,15 +251,13 @@ class BatchLoader:
         result.constituencies.update(cid for cid, _ in result.buckets)
         self._store_rejections(result.rejections)
         result.rejected = len(result.rejections)
-        refresh_hours(self.conn, result.buckets)
-        # Incremental unique-voter counts are exact only when every transaction row of the
-        # batch was new and no rollback touched the constituency; otherwise recount.
+        # Adding the batch's own sums is exact when every transaction row of the batch was new
+        # and no rollback touched the constituency; otherwise its buckets are recounted in SQL.
         all_new = result.transactions_inserted == len(_table(batch, "transactions").rows)
-        new_voters = {
-            cid: len(keys.get(cid, set()) - known.get(cid, set()))
-            for cid in result.constituencies
-            if all_new and cid not in rolled_back
-        }
+        exact = {cid for cid in result.constituencies if all_new and cid not in rolled_back}
+        add_hour_deltas(self.conn, _hour_deltas(batch, known, exact))
+        refresh_hours(self.conn, {b for b in result.buckets if b[0] not in exact})
+        new_voters = {cid: len(keys.get(cid, set()) - set(known.get(cid, {}))) for cid in exact}
         refresh_totals(self.conn, result.constituencies, new_voters=new_voters)
         return result
 
@@ -358,6 +368,51 @@ class BatchLoader:
                 for e in rejections
             ],
         )
+
+
+def _add_to_hour(
+    sums: dict[tuple[str, int], list[int]],
+    keys: dict[tuple[str, int], set[str]],
+    record: ChainRecord,
+    row: tuple[Any, ...],
+) -> None:
+    """Count one distinct transaction row into its hour (columns as in ``TX_COLUMNS``)."""
+    bucket = (record.contract_id, record.ts_ms // HOUR_MS)
+    counts = sums.get(bucket)
+    if counts is None:
+        counts = sums[bucket] = [0, 0, 0, 0]
+    counts[3] += 1
+    if record.operation == "blindSigIssue":
+        counts[0] += row[9]  # bulletins of an accepted issuance (0 when refused)
+    elif row[7] is not None:  # a counted vote
+        counts[1] += 1
+        keys.setdefault(bucket, set()).add(row[7])
+    elif record.accepted is False:
+        counts[2] += 1
+
+
+def _hour_deltas(
+    batch: PreparedBatch, known: dict[str, dict[str, set[int]]], exact: set[str]
+) -> list[HourDelta]:
+    """The batch's contribution to each hour of the constituencies counted incrementally.
+
+    A voter adds to an hour's unique voters unless a stored vote of that key already
+    falls in the same hour.
+    """
+    deltas = []
+    for (cid, hour), (bulletins, votes, rejected, count) in batch.hour_sums.items():
+        if cid not in exact:
+            continue
+        stored = known.get(cid, {})
+        new_in_hour = sum(
+            1 for key in batch.hour_keys.get((cid, hour), ()) if hour not in stored.get(key, ())
+        )
+        deltas.append(
+            HourDelta(
+                cid, ts_datetime(hour * HOUR_MS), bulletins, new_in_hour, votes, rejected, count
+            )
+        )
+    return deltas
 
 
 def _table(batch: PreparedBatch, name: str) -> PreparedTable:

@@ -28,6 +28,7 @@ from election_monitor.ingest.records import Row
 from election_monitor.ingest.writers import writer_for
 
 DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_COMMIT_ROWS = 100_000
 
 #: Called after each committed batch with the file and how many rows it has settled so far.
 ProgressCallback = Callable[[Path, int], None]
@@ -94,6 +95,7 @@ def ingest_paths(
     election_id: str | None = None,
     fmt: str = "auto",
     batch_size: int = DEFAULT_BATCH_SIZE,
+    commit_rows: int = DEFAULT_COMMIT_ROWS,
     reprocess: bool = False,
     progress: ProgressCallback | None = None,
     hooks: Sequence[BatchHook] = (),
@@ -110,6 +112,7 @@ def ingest_paths(
             election_id=election_id,
             fmt=fmt,
             batch_size=batch_size,
+            commit_rows=commit_rows,
             reprocess=reprocess,
             progress=progress,
             hooks=hooks,
@@ -126,6 +129,7 @@ def ingest_file(
     election_id: str | None,
     fmt: str,
     batch_size: int,
+    commit_rows: int,
     reprocess: bool,
     progress: ProgressCallback | None,
     hooks: Sequence[BatchHook],
@@ -170,6 +174,7 @@ def ingest_file(
                 file_format,
                 plan,
                 batch_size,
+                commit_rows,
                 election,
                 result,
                 progress,
@@ -212,6 +217,7 @@ def _load(
     file_format: str,
     plan: jobs.JobPlan,
     batch_size: int,
+    commit_rows: int,
     election: _LazyElection,
     result: FileResult,
     progress: ProgressCallback | None,
@@ -229,21 +235,35 @@ def _load(
             loader = BatchLoader(conn, writer_for(conn), job_id=plan.job_id, election=election)
             encoder = RowEncoder(conn.dialect.name)
             prepared = (encoder.prepare(batch) for batch in _batches(rows, batch_size))
+            # Batches bound memory; commits are grouped (each one rewrites the touched index
+            # pages). A batch's rows and its job checkpoint always share a transaction, so a
+            # crash resumes exactly after the last commit.
+            transaction = None
+            pending = 0
             for batch in prefetch(prepared):
-                with conn.begin():
-                    loaded = loader.load(batch)
-                    jobs.record_batch(conn, plan.job_id, loaded)
-                    for hook in hooks:
-                        hook(conn, loaded)
+                if transaction is None:
+                    transaction = conn.begin()
+                loaded = loader.load(batch)
+                jobs.record_batch(conn, plan.job_id, loaded)
+                for hook in hooks:
+                    hook(conn, loaded)
                 settled += loaded.read
+                pending += loaded.read
                 result.transactions_inserted += loaded.transactions_inserted
                 result.events_inserted += loaded.events_inserted
                 result.rollbacks_inserted += loaded.rollbacks_inserted
                 summary.constituencies |= loaded.constituencies
                 summary.buckets |= loaded.buckets
+                if pending >= commit_rows:
+                    transaction.commit()
+                    transaction, pending = None, 0
+                    if progress is not None:
+                        progress(path, settled)
+                gc.collect(0)
+            if transaction is not None:
+                transaction.commit()
                 if progress is not None:
                     progress(path, settled)
-                gc.collect(0)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -94,8 +95,8 @@ def refresh_hours(conn: Connection, buckets: Iterable[Bucket]) -> int:
                     "vote_calls": int(vote_calls or 0),
                     "rejected_votes": int(rejected or 0),
                     "transaction_count": int(tx_count or 0),
-                    "bulletin_velocity": round(int(bulletins or 0) / 60.0, 4),
-                    "vote_velocity": round(int(voters or 0) / 60.0, 4),
+                    "bulletin_velocity": int(bulletins or 0) / 60.0,
+                    "vote_velocity": int(voters or 0) / 60.0,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -126,21 +127,87 @@ def _upsert_hourly(conn: Connection, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def existing_voter_keys(conn: Connection, constituency_id: str, keys: Collection[str]) -> set[str]:
-    """Which of these voter keys already have a counted vote in the constituency (index lookups)."""
-    found: set[str] = set()
+def existing_voter_keys(
+    conn: Connection, constituency_id: str, keys: Collection[str]
+) -> dict[str, set[int]]:
+    """For each of these voter keys with a counted vote stored, the epoch hours of those votes.
+
+    Index lookups on (constituency_id, voter_key); keys seen before are rare (revotes).
+    """
+    found: dict[str, set[int]] = {}
     ordered = sorted(keys)
     step = 900 if conn.dialect.name == "sqlite" else 10_000  # bound parameters per statement
     for start in range(0, len(ordered), step):
-        found.update(
-            conn.scalars(
-                select(Transaction.voter_key).where(
-                    Transaction.constituency_id == constituency_id,
-                    Transaction.voter_key.in_(ordered[start : start + step]),
-                )
+        for key, ts in conn.execute(
+            select(Transaction.voter_key, Transaction.timestamp).where(
+                Transaction.constituency_id == constituency_id,
+                Transaction.voter_key.in_(ordered[start : start + step]),
             )
-        )
+        ):
+            if key is not None:
+                found.setdefault(key, set()).add(int(ensure_utc(ts).timestamp()) // 3600)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class HourDelta:
+    """What one batch adds to one hour (only when it is known to be exact)."""
+
+    constituency_id: str
+    hour: datetime
+    bulletins: int
+    new_voters: int  # voters with no counted vote stored in this hour before
+    vote_calls: int
+    rejected: int
+    transactions: int
+
+
+def add_hour_deltas(conn: Connection, deltas: Iterable[HourDelta]) -> None:
+    """Add a batch's sums to its hours (upsert), instead of recounting the hours' rows."""
+    now = utcnow()
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "constituency_id": d.constituency_id,
+            "hour": d.hour,
+            "bulletins_issued": d.bulletins,
+            "votes_cast": d.new_voters,
+            "vote_calls": d.vote_calls,
+            "rejected_votes": d.rejected,
+            "transaction_count": d.transactions,
+            "bulletin_velocity": d.bulletins / 60.0,
+            "vote_velocity": d.new_voters / 60.0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for d in deltas
+    ]
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(HourlyStats)
+    summed = {
+        name: getattr(HourlyStats, name) + stmt.excluded[name]
+        for name in (
+            "bulletins_issued",
+            "votes_cast",
+            "vote_calls",
+            "rejected_votes",
+            "transaction_count",
+        )
+    }
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["constituency_id", "hour"],
+            set_={
+                **summed,
+                "bulletin_velocity": summed["bulletins_issued"] / 60.0,
+                "vote_velocity": summed["votes_cast"] / 60.0,
+                "updated_at": stmt.excluded["updated_at"],
+            },
+        ),
+        rows,
+    )
 
 
 def refresh_totals(
