@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -71,11 +72,15 @@ def demo(
     )
     if no_serve:
         return
-    try:
-        from election_monitor.cli.serve import serve
-    except ImportError:  # a build without the web app
-        console.print("The dashboard is not part of this build; use the CLI (`elmon --help`).")
+    if importlib.util.find_spec("election_monitor.web") is None:
+        # The observers' dashboard is a later piece; the API already serves the same data.
+        console.print(
+            "The web dashboard is not part of this build yet. The HTTP API is: create a user "
+            "(`elmon users create NAME --role lead`), then `elmon serve` and open "
+            f"http://{host}:{port}/docs (see docs/api.md)."
+        )
         return
+    from election_monitor.cli.serve import serve
 
     serve(host=host, port=port)
 

@@ -25,9 +25,10 @@ from election_monitor.crud import FileProcessingJobCRUD
 from election_monitor.db import session_scope
 from election_monitor.db.session import get_engine
 from election_monitor.detection.service import DetectionHook
+from election_monitor.events import EventsHook
 from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.ingest.readers import FORMATS
-from election_monitor.ingest.service import IngestSummary, ingest_paths
+from election_monitor.ingest.service import BatchHook, IngestSummary, ingest_paths
 from election_monitor.ingest.watcher import settled_batches
 from election_monitor.models import RejectedRow
 from election_monitor.schemas import FileProcessingJobResponse
@@ -66,7 +67,8 @@ def run_ingest(
     settings = get_settings()
     batch_size = settings.ingest_batch_size
     commit_rows = settings.ingest_commit_rows
-    hooks = [DetectionHook(settings_path=detection_settings)]
+    # Detection first, so the events hook announces the alerts and totals it changed.
+    hooks: list[BatchHook] = [DetectionHook(settings_path=detection_settings), EventsHook()]
     if not show_progress:
         return ingest_paths(
             engine,

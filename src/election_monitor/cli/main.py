@@ -14,7 +14,9 @@ from election_monitor.cli import demo as demo_cli
 from election_monitor.cli import detect as detect_cli
 from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import ingest as ingest_cli
+from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
+from election_monitor.cli import users as users_cli
 from election_monitor.db import session
 
 app = typer.Typer(
@@ -33,6 +35,8 @@ app.command("detect")(detect_cli.detect)
 app.add_typer(alerts_cli.app, name="alerts")
 app.command("simulate")(simulate_cli.simulate)
 app.command("demo")(demo_cli.demo)
+app.command("serve")(serve_cli.serve)
+app.add_typer(users_cli.app, name="users")
 
 
 def _version(value: bool) -> None:

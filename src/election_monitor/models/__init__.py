@@ -3,24 +3,35 @@
 from election_monitor.models.alert import Alert
 from election_monitor.models.alert_event import AlertEvent
 from election_monitor.models.anomaly_score import AnomalyScore
+from election_monitor.models.api_token import ApiToken
+from election_monitor.models.audit_log import AuditLog
 from election_monitor.models.constituency import Constituency
 from election_monitor.models.contract_event import ContractEvent
 from election_monitor.models.election import Election
 from election_monitor.models.file_processing_job import FileProcessingJob
 from election_monitor.models.hourly_stats import HourlyStats
 from election_monitor.models.ingest_records import RejectedRow, TransactionRollback
+from election_monitor.models.login_session import LoginAttempt, LoginSession
+from election_monitor.models.stream_event import StreamEvent
 from election_monitor.models.transaction import Transaction
+from election_monitor.models.user import User
 
 __all__ = [
     "Alert",
     "AlertEvent",
     "AnomalyScore",
+    "ApiToken",
+    "AuditLog",
     "Constituency",
     "ContractEvent",
     "Election",
     "FileProcessingJob",
     "HourlyStats",
+    "LoginAttempt",
+    "LoginSession",
     "RejectedRow",
+    "StreamEvent",
     "Transaction",
     "TransactionRollback",
+    "User",
 ]

@@ -1,0 +1,78 @@
+"""Who may do what: every operation of the API is classified by the least role it needs, and
+each role is checked against each operation (403 below it, never 401/403 at or above it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import ROLES, Api
+
+MIN_ROLE = {
+    ("post", "/api/v1/auth/logout"): "viewer",
+    ("get", "/api/v1/auth/me"): "viewer",
+    ("get", "/api/v1/auth/tokens"): "viewer",
+    ("post", "/api/v1/auth/tokens"): "viewer",
+    ("delete", "/api/v1/auth/tokens/{token_id}"): "viewer",
+    ("get", "/api/v1/users"): "admin",
+    ("post", "/api/v1/users"): "admin",
+    ("get", "/api/v1/users/{user_id}"): "admin",
+    ("patch", "/api/v1/users/{user_id}"): "admin",
+    ("get", "/api/v1/audit"): "admin",
+    ("get", "/api/v1/elections"): "viewer",
+    ("post", "/api/v1/elections"): "lead",
+    ("get", "/api/v1/elections/{election_id}"): "viewer",
+    ("patch", "/api/v1/elections/{election_id}"): "lead",
+    ("get", "/api/v1/elections/{election_id}/summary"): "viewer",
+    ("get", "/api/v1/elections/{election_id}/series"): "viewer",
+    ("get", "/api/v1/constituencies"): "viewer",
+    ("post", "/api/v1/constituencies"): "lead",
+    ("get", "/api/v1/constituencies/{constituency_id}"): "viewer",
+    ("patch", "/api/v1/constituencies/{constituency_id}"): "lead",
+    ("get", "/api/v1/constituencies/{constituency_id}/series"): "viewer",
+    ("get", "/api/v1/constituencies/{constituency_id}/score"): "viewer",
+    ("get", "/api/v1/transactions"): "viewer",
+    ("get", "/api/v1/transactions/{transaction_id}"): "viewer",
+    ("get", "/api/v1/hourly-stats"): "viewer",
+    ("get", "/api/v1/alerts"): "viewer",
+    ("get", "/api/v1/alerts/{alert_id}"): "viewer",
+    ("get", "/api/v1/alerts/{alert_id}/history"): "viewer",
+    ("post", "/api/v1/alerts/{alert_id}/status"): "observer",
+    ("post", "/api/v1/alerts/{alert_id}/notes"): "observer",
+    ("post", "/api/v1/alerts/{alert_id}/assign"): "observer",
+    ("post", "/api/v1/alerts/{alert_id}/snooze"): "lead",
+    ("get", "/api/v1/jobs"): "viewer",
+    ("get", "/api/v1/jobs/{job_id}"): "viewer",
+    ("get", "/api/v1/jobs/{job_id}/rejected-rows"): "viewer",
+    ("post", "/api/v1/jobs/{job_id}/retry"): "lead",
+    ("post", "/api/v1/uploads"): "lead",
+    ("get", "/api/v1/events"): "viewer",
+}
+PUBLIC = {
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("post", "/api/v1/auth/login"),
+}
+
+
+def test_every_operation_is_classified(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    operations = {(m, p) for p, ops in schema["paths"].items() for m in ops}
+    assert operations == set(MIN_ROLE) | PUBLIC
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_is_refused_exactly_the_operations_above_it(api: Api, role: str) -> None:
+    rank = ROLES.index(role)
+    for (method, path), least in MIN_ROLE.items():
+        url = path.replace("{", "x").replace("}", "")
+        params = {"duration": "0.05"} if path.endswith("/events") else None
+        response = api.client.request(
+            method.upper(), url, headers=api.auth(role), json={}, params=params
+        )
+        if rank < ROLES.index(least):
+            assert response.status_code == 403, (role, method, path, response.text)
+            assert response.json()["error"] == "PermissionDeniedError"
+        else:
+            assert response.status_code not in (401, 403), (role, method, path, response.text)
+            assert response.status_code < 500, (role, method, path, response.text)
