@@ -216,3 +216,35 @@ def test_constituency_score_explains_its_contributions(api: Api, w: World) -> No
     assert score["name"] == "Alpha"
     assert api.get("/api/v1/constituencies/C2/score").json()["components"] == []
     assert api.get("/api/v1/constituencies/nope/score").status_code == 404
+
+
+def test_lead_imports_a_registry_and_runs_detection_over_http(api: Api, w: World) -> None:
+    eid = w.election.id
+    csv = "id;name;region;type;registered_voters;timezone\nNEWC;District 9;66;rural;1200;\n"
+    refused = api.client.post(
+        f"/api/v1/elections/{eid}/registry", headers=api.auth("observer"), content=csv
+    )
+    assert refused.status_code == 403
+    imported = api.client.post(
+        f"/api/v1/elections/{eid}/registry", headers=api.auth("lead"), content=csv
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json() == {"created": 1, "updated": 0, "rejected": []}
+    assert api.get("/api/v1/constituencies/NEWC").json()["registered_voters"] == 1200
+    bad = api.client.post(
+        f"/api/v1/elections/{eid}/registry",
+        headers=api.auth("lead"),
+        content="NEWD;District;66;metropolis;10\n",
+    )
+    assert bad.status_code == 200
+    assert "Type must be one of" in bad.json()["rejected"][0]
+
+    ran = api.post(f"/api/v1/elections/{eid}/detect", role="lead", json={})
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["reports"][0]["election_id"] == eid
+    missing = api.post("/api/v1/elections/nope/detect", role="lead", json={})
+    assert missing.status_code == 404
+    actions = [
+        e["action"] for e in api.get(f"/api/v1/audit?entity_id={eid}", role="admin").json()["items"]
+    ]
+    assert actions[:2] == ["detection.run", "registry.import"]

@@ -45,6 +45,8 @@ MIN_ROLE = {
     ("get", "/api/v1/jobs/{job_id}/rejected-rows"): "viewer",
     ("post", "/api/v1/jobs/{job_id}/retry"): "lead",
     ("post", "/api/v1/uploads"): "lead",
+    ("post", "/api/v1/elections/{election_id}/detect"): "lead",
+    ("post", "/api/v1/elections/{election_id}/registry"): "lead",
     ("get", "/api/v1/events"): "viewer",
 }
 PUBLIC = {

@@ -27,6 +27,7 @@ from election_monitor.api.routes import (
     elections,
     health,
     jobs,
+    operations,
     transactions,
     users,
 )
@@ -107,7 +108,18 @@ def create_app(
     errors.install(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
-    for module in (auth, users, audit, elections, constituencies, transactions, alerts, jobs):
+    modules = (
+        auth,
+        users,
+        audit,
+        elections,
+        operations,
+        constituencies,
+        transactions,
+        alerts,
+        jobs,
+    )
+    for module in modules:
         app.include_router(module.router)
     app.include_router(events_router)
     app.include_router(health.router)
