@@ -56,6 +56,8 @@ PUBLIC = {
     ("/api/v1/auth/login", "post"),
 }
 EXPECTED_PATHS = {
+    "/api/v1/elections/{election_id}/detect",
+    "/api/v1/elections/{election_id}/registry",
     "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/auth/me", "/api/v1/auth/tokens",
     "/api/v1/auth/tokens/{token_id}", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/audit",
     "/api/v1/elections", "/api/v1/elections/{election_id}",

@@ -43,6 +43,12 @@ def run_detection(election_id: str, principal: Lead, db: DbSession) -> dict[str,
     summary="Import a registry CSV (`id;name;region;type;registered_voters[;timezone]`) "
     "sent as the request body (as `elmon constituencies import`)",
     responses=CHANGE,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def import_constituencies(
     election_id: str, request: Request, principal: Lead, db: DbSession
