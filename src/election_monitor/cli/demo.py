@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from election_monitor.cli.output import console, err_console
 from election_monitor.db.session import get_engine
@@ -101,15 +100,10 @@ def print_briefing(brief: Briefing) -> None:
     ]
     console.print(Panel("\n".join(line for line in lines if line), title="Briefing"))
     if brief.urgent:
-        table = Table(title="Most urgent alerts")
-        for column in ("severity", "type", "constituency", "what happened", "id"):
-            table.add_column(column)
+        console.print("[bold]Most urgent alerts[/]")
         for alert in brief.urgent:
-            table.add_row(
-                alert.severity,
-                alert.type,
-                alert.constituency_name,
-                alert.title,
-                alert.id,
+            console.print(
+                f"[bold]{alert.severity}[/] {alert.type} — {alert.constituency_name}\n"
+                f"    {alert.title}\n    elmon alerts show {alert.id}",
+                soft_wrap=True,
             )
-        console.print(table)
