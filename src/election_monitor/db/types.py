@@ -8,21 +8,18 @@ from typing import Any
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from election_monitor.timeutil import ensure_utc
 
 
-class JSONType(JSON):
+def json_type() -> TypeEngine[Any]:
     """JSON on SQLite, JSONB on PostgreSQL (queries on raw_data/operation_data want JSONB).
 
-    A class rather than one shared instance, so every column gets its own type object:
-    ``MutableList.as_mutable`` tracks the columns declared with its exact type instance, and a
-    shared instance made every JSON column (``raw_data``, ``details``) accept only lists.
+    A new type object per column: ``MutableList.as_mutable`` tracks the columns declared with
+    its exact type instance, so one shared instance would make every JSON column list-only.
     """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        return JSON().with_variant(JSONB(), "postgresql")
+    return JSON().with_variant(JSONB(), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

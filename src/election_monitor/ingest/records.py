@@ -68,3 +68,22 @@ class ReadStats:
     skipped: int = 0  # blank lines and header lines: nothing to read, not an error
     ignored: int = 0  # dump transactions of no interest (not a 103/104 call in a 105 wrapper)
     encodings: dict[str, str] = field(default_factory=dict)  # source name -> encoding used
+
+    def add_source(
+        self,
+        name: str,
+        encoding: str,
+        *,
+        lines: int,
+        records: int,
+        errors: int,
+        skipped: int = 0,
+        ignored: int = 0,
+    ) -> None:
+        """Account for one finished (or interrupted) source."""
+        self.lines += lines
+        self.records += records
+        self.errors += errors
+        self.skipped += skipped
+        self.ignored += ignored
+        self.encodings[name] = encoding

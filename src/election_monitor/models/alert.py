@@ -10,7 +10,7 @@ from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election_monitor.db.base import Base, TimestampMixin, UUIDMixin
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 from election_monitor.enums import AlertStatus
 
 if TYPE_CHECKING:
@@ -33,10 +33,10 @@ class Alert(Base, UUIDMixin, TimestampMixin):
 
     title: Mapped[str] = mapped_column(String, nullable=False)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
     # MutableList: an in-place append is tracked and saved.
     notes: Mapped[list[str]] = mapped_column(
-        MutableList.as_mutable(JSONType), default=list, nullable=True
+        MutableList.as_mutable(json_type()), default=list, nullable=True
     )
 
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

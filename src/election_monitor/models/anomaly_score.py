@@ -13,7 +13,7 @@ from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from election_monitor.db.base import Base
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 
 
 class AnomalyScore(Base):
@@ -25,6 +25,6 @@ class AnomalyScore(Base):
         String, ForeignKey("constituencies.id"), primary_key=True
     )
     score: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
-    components: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    components: Mapped[list[dict[str, Any]]] = mapped_column(json_type(), nullable=False)
     data_time: Mapped[datetime | None] = mapped_column(UTCDateTime())  # newest data considered
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -12,7 +12,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from election_monitor.db.base import Base
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 
 
 class AuditLog(Base):
@@ -31,4 +31,4 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String, index=True)
     ip: Mapped[str | None] = mapped_column(String)
     user_agent: Mapped[str | None] = mapped_column(String)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    details: Mapped[dict[str, Any] | None] = mapped_column(json_type())

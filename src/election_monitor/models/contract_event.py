@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from election_monitor.db.base import Base, TimestampMixin
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 
 
 class ContractEvent(Base, TimestampMixin):
@@ -31,6 +31,6 @@ class ContractEvent(Base, TimestampMixin):
         BigInteger().with_variant(Integer(), "sqlite"), default=0
     )
     sender: Mapped[str | None] = mapped_column(String)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # the parsed facts
-    raw_data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(json_type())  # the parsed facts
+    raw_data: Mapped[dict[str, Any]] = mapped_column(json_type(), nullable=False)
     rolled_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from election_monitor.db.base import Base, TimestampMixin
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 
 
 class TransactionRollback(Base, TimestampMixin):
@@ -27,7 +27,7 @@ class TransactionRollback(Base, TimestampMixin):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     source: Mapped[str] = mapped_column(String, nullable=False)
     line: Mapped[int] = mapped_column(Integer, nullable=False)
-    raw_data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    raw_data: Mapped[dict[str, Any]] = mapped_column(json_type(), nullable=False)
 
 
 class RejectedRow(Base, TimestampMixin):

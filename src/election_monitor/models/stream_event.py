@@ -18,7 +18,7 @@ from sqlalchemy import Integer, String, event, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from election_monitor.db.base import Base
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 from election_monitor.models.alert import Alert
 from election_monitor.models.alert_event import AlertEvent
 from election_monitor.models.constituency import Constituency
@@ -34,7 +34,7 @@ class StreamEvent(Base):
     kind: Mapped[str] = mapped_column(String, nullable=False, index=True)
     election_id: Mapped[str | None] = mapped_column(String, index=True)
     entity_id: Mapped[str | None] = mapped_column(String)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(json_type(), nullable=False)
 
 
 def alert_event_kind(action: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from election_monitor.db.base import Base, TimestampMixin, UUIDMixin
-from election_monitor.db.types import JSONType, UTCDateTime
+from election_monitor.db.types import UTCDateTime, json_type
 
 if TYPE_CHECKING:
     from election_monitor.models.constituency import Constituency
@@ -32,8 +32,8 @@ class Transaction(Base, UUIDMixin, TimestampMixin):
     )
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
     type: Mapped[str] = mapped_column(String, nullable=False, index=True)
-    raw_data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=True)
-    operation_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    raw_data: Mapped[dict[str, Any]] = mapped_column(json_type(), nullable=True)
+    operation_data: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
 
     # Additions (ingest): the counting rules' inputs as columns, so metrics aggregate in SQL.
     voter_key: Mapped[str | None] = mapped_column(String)  # vote: senderPublicKey

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,7 +55,7 @@ class Context:
                 yield c, f
 
 
-class Rule:
+class Rule(ABC):
     """One detector: an id, the alert type it raises, a default severity, its inputs."""
 
     id: ClassVar[str]
@@ -64,11 +65,11 @@ class Rule:
     inputs: ClassVar[tuple[str, ...]]
     #: Exact rules never auto-resolve; statistical ones resolve after a clean period.
     statistical: ClassVar[bool]
-    #: Cross-constituency rules run on every statistical pass, exact ones on their scope.
     summary: ClassVar[str]
 
+    @abstractmethod
     def evaluate(self, ctx: Context) -> list[Signal]:
-        raise NotImplementedError
+        """The signals this rule finds in the context's scope."""
 
 
 REGISTRY: dict[str, type[Rule]] = {}

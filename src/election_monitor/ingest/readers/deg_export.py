@@ -227,11 +227,14 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
         raise damaged(source, number, exc) from exc
     finally:
         if stats is not None:
-            stats.lines += number
-            stats.records += records
-            stats.errors += errors
-            stats.skipped += skipped
-            stats.encodings[name] = source.encoding
+            stats.add_source(
+                name,
+                source.encoding,
+                lines=number,
+                records=records,
+                errors=errors,
+                skipped=skipped,
+            )
 
 
 def read(path: Path, *, stats: ReadStats | None = None) -> Iterator[Row]:
