@@ -160,12 +160,18 @@ class Model:
     k_steady: NDArray  # the same without the phase term (sums over several hours)
     p_up_unshifted: NDArray  # upper mid-p at mu itself (no phase tolerance)
     k_hat: NDArray  # estimated shape per hour (before phase term)
+    tolerance: NDArray  # phase tolerance factor: tails are tested at mu x / this
     tested: NDArray  # cell went through the velocity tests
     p_up: NDArray  # upper mid-p (1 where untested)
     p_down: NDArray  # lower mid-p
     q_up: NDArray  # BH-adjusted upper p (per hour, across tested constituencies)
     q_down: NDArray  # BH-adjusted lower p
     spike_level: NDArray  # 0 none, 1 warning, 2 critical (after BH and guards)
+    mu_local: NDArray  # expectation interpolated from the neighbouring hours (NaN: untested)
+    p_local: NDArray  # upper mid-p against mu_local (1 where untested)
+    q_local: NDArray  # its BH-adjusted value (per hour)
+    by_neighbours: NDArray  # spike found only by the neighbour test
+    phase: NDArray  # learned phase per constituency (hours behind its type's clock)
     started: NDArray  # first hour with data per constituency (n_hours if none)
     active: NDArray
     outage: NDArray  # per hour: platform-wide silence
@@ -227,6 +233,76 @@ def _common(
     return out, n_used
 
 
+def _neighbour_spikes(
+    frame: Frame,
+    s: DetectionSettings,
+    counts: NDArray,
+    mu: NDArray,
+    k_steady: NDArray,
+    tested: NDArray,
+    p_model: NDArray,
+    min_excess: NDArray,
+    crit_excess: NDArray,
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """The spike test for hour t once hour t+1 is closed: expected = mu[t] x the geometric
+    mean of the neighbours' observed/expected ratios.
+
+    A constituency running ahead of its type on a ramp has the same ratio in consecutive
+    hours, so the interpolation follows it; a one-hour spike does not. The neighbours' own
+    noise (log variance 1/v + 1/k each) and ``spike_neighbour_sd`` widen the NB; BH per
+    hour; where the model's own log expectation bends sharply around t (a shape not learned
+    yet) the interpolation is trusted less (``spike_neighbour_curvature``); the hour must also
+    be above the model itself (``spike_neighbour_model_p``), so a
+    normal hour between two low ones is not a spike.
+    """
+    n_c, n_h = counts.shape
+    mu_local = np.full((n_c, n_h), np.nan)
+    p_local = np.ones((n_c, n_h))
+    q_local = np.ones((n_c, n_h))
+    level = np.zeros((n_c, n_h), dtype=np.int8)
+    closed = min(frame.closed, n_h)
+    if closed < 3:
+        return mu_local, p_local, q_local, level
+    log_r = np.log((counts + 0.5) / (mu + 0.5))
+    var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
+    mid = slice(1, closed - 1)
+    ok = tested[:, mid] & tested[:, : closed - 2] & tested[:, 2:closed]
+    interp = 0.5 * (log_r[:, : closed - 2] + log_r[:, 2:closed])
+    mu_local[:, mid] = np.where(ok, mu[:, mid] * np.exp(interp), np.nan)
+    log_mu = np.log(np.maximum(mu, 1e-3))
+    curvature = log_mu[:, : closed - 2] - 2 * log_mu[:, mid] + log_mu[:, 2:closed]
+    inv_k = (
+        1.0 / k_steady[:, mid]
+        + 0.25 * (var_r[:, : closed - 2] + var_r[:, 2:closed])
+        + s.spike_neighbour_sd**2
+        + (s.spike_neighbour_curvature * curvature) ** 2
+    )
+    for t in range(1, closed - 1):
+        idx = np.flatnonzero(ok[:, t - 1])
+        if idx.size == 0:
+            continue
+        v, m_loc = counts[idx, t], mu_local[idx, t]
+        p = upper_midp(v, m_loc, 1.0 / inv_k[idx, t - 1])
+        p_local[idx, t] = p
+        q = bh_adjust(p)
+        q_local[idx, t] = q
+        excess = v - m_loc
+        guard = (
+            (v >= s.spike_min_ratio * m_loc)
+            & (excess >= min_excess[idx])
+            & (p_model[idx, t] <= s.spike_neighbour_model_p)
+        )
+        warn = guard & (q <= s.spike_neighbour_q)
+        crit = (
+            guard
+            & (q <= s.spike_q_crit)
+            & (v >= s.spike_crit_min_ratio * m_loc)
+            & (excess >= crit_excess[idx])
+        )
+        level[idx, t] = np.where(crit, 2, np.where(warn, 1, 0))
+    return mu_local, p_local, q_local, level
+
+
 def fit(frame: Frame, s: DetectionSettings) -> Model:
     """Run the causal expected-count model over all closed hours of the frame."""
     counts = frame.votes
@@ -252,7 +328,11 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     n0 = s.shape_prior_weight * (float(np.median(registered)) if n_c else 1.0)
     lvl_num = np.full(n_c, s.level_prior_votes)
     lvl_den = np.full(n_c, s.level_prior_votes)
+    run_num = np.full(n_c, s.level_prior_votes)  # the same over the whole voting
+    run_den = np.full(n_c, s.level_prior_votes)
     decay = 0.5 ** (1.0 / max(s.level_half_life_hours, 1e-9))
+    ph_xy = np.zeros(n_c)  # own phase: weighted sums of misfit x slope ...
+    ph_xx = np.zeros(n_c)  # ... and slope^2
     own_v = np.zeros((n_c, 24))
     own_mu = np.zeros((n_c, 24))
     rows = np.arange(n_c)
@@ -267,6 +347,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     k_eff = np.full_like(counts, s.nb_shape_default)
     k_steady = np.full_like(counts, s.nb_shape_default)
     p_up_unshifted = np.ones_like(counts)
+    tolerance = np.ones_like(counts)
     k_hat = np.full(n_h, s.nb_shape_default)
     tested = np.zeros_like(counts, dtype=bool)
     p_up = np.ones_like(counts)
@@ -307,7 +388,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
                         rel[j, hh] = last
             prof = np.where(known_t, prof, rel * f_all[None, :])
         h = lh[:, t]
-        f_c = prof[type_of, h]
+        f_type = prof[type_of, h]
         absolute = np.log((abs_v + 1.0) / (abs_r + 1.0) + 1e-7)
         nxt, prv = (h + 1) % 24, (h - 1) % 24
         slope = np.maximum(
@@ -316,9 +397,19 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         )
         known = (abs_r[type_of, nxt] > 0) & (abs_r[type_of, prv] > 0) & (abs_r[type_of, h] > 0)
         slope = np.where(known, slope, s.unknown_slope)
-        # Own hour-of-day factor, shrunk by precision: its prior spread is the phase effect at
-        # this hour plus own_hour_sd; the estimate's is Poisson on the counts seen so far.
-        tau2 = (s.phase_sd_hours * slope) ** 2 + s.own_hour_sd**2
+        d_log = np.where(known, 0.5 * (absolute[type_of, nxt] - absolute[type_of, prv]), 0.0)
+        # Own phase: c votes by the type's clock shifted by delta hours (shape at h - delta),
+        # a ridge regression of its earlier log misfits on the shape's slope.
+        phase_prec = ph_xx + 1.0 / s.phase_sd_hours**2
+        delta = np.clip(ph_xy / phase_prec, -s.phase_max_hours, s.phase_max_hours)
+        # Applied to first order on the absolute shape's central slope, as it was estimated
+        # (``prof`` is relative to the common factor; interpolating a bumpy shape overshoots).
+        phase_ratio = np.exp(np.clip(-delta * d_log, -s.phase_max_log, s.phase_max_log))
+        f_c = f_type * phase_ratio
+        # Own hour-of-day factor, shrunk by precision: its prior spread is the part of the
+        # phase effect the phase estimate has not resolved plus own_hour_sd; the estimate's is
+        # Poisson on the counts seen so far.
+        tau2 = slope**2 / phase_prec + s.own_hour_sd**2
         seen_mu = own_mu[rows, h]
         est = np.log((own_v[rows, h] + 0.5) / (seen_mu + 0.5))
         weight = np.where(seen_mu > 0, tau2 / (tau2 + 1.0 / (seen_mu + 0.5)), 0.0)
@@ -353,6 +444,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         common_var = np.where(n_common > 0, 1.57 / (k_cell * np.maximum(n_common, 1.0)), 0.0)
         k_t = 1.0 / (1.0 / k_cell + phase_var + common_var)
         k_eff[:, t] = k_t
+        tolerance[:, t] = shift
         k_steady[:, t] = 1.0 / (1.0 / k_cell + common_var)
         test = (
             active[:, t]
@@ -401,15 +493,37 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         v_lvl = np.where(flagged, np.clip(v_t, mu_t / s.level_clip, mu_t * s.level_clip), v_t)
         lvl_num = np.where(seen_t, decay * lvl_num + v_lvl, lvl_num)
         lvl_den = np.where(seen_t, decay * lvl_den + base * common, lvl_den)
+        run_num = np.where(seen_t, run_num + v_lvl, run_num)
+        run_den = np.where(seen_t, run_den + base * common, run_den)
+        # A new local voting day: people's plans differ day to day, so the level restarts
+        # from the constituency's level over the whole voting so far, worth only
+        # level_day_prior_votes, and the day's first busy hours set it.
+        new_day = lh[:, t] == s.day_boundary_hour
+        run_level = run_num / np.maximum(run_den, 1e-9)
+        lvl_num = np.where(new_day, s.level_day_prior_votes * run_level, lvl_num)
+        lvl_den = np.where(new_day, s.level_day_prior_votes, lvl_den)
         own_cell = upd & (t >= started + 1)
         np.add.at(own_v, (rows[own_cell], h[own_cell]), v_t[own_cell])
         np.add.at(
             own_mu, (rows[own_cell], h[own_cell]), (level * registered * f_c * common)[own_cell]
         )
+        unshifted = level * registered * f_type * common
+        r0 = np.log((v_t + 0.5) / (unshifted + 0.5))
+        w = np.where(own_cell & known, 1.0 / (1.0 / (unshifted + 0.5) + 1.0 / k_cell), 0.0)
+        if s.phase_max_hours > 0:
+            ph_xy += w * r0 * -d_log
+            ph_xx += w * d_log**2
+        # The type's shape at h learns from c with c's exposure moved by its phase.
+        exposure = registered[upd] * own[upd] * phase_ratio[upd]
         np.add.at(shape_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
-        np.add.at(shape_r, (type_of[upd], h[upd]), registered[upd] * own[upd] * common[upd])
+        np.add.at(shape_r, (type_of[upd], h[upd]), exposure * common[upd])
         np.add.at(abs_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
-        np.add.at(abs_r, (type_of[upd], h[upd]), registered[upd] * own[upd])
+        np.add.at(abs_r, (type_of[upd], h[upd]), exposure)
+    mu_local, p_local, q_local, local_level = _neighbour_spikes(
+        frame, s, counts, mu, k_steady, tested, p_up_unshifted, min_excess, crit_excess
+    )
+    by_neighbours = (local_level > 0) & (spike_level == 0)
+    spike_level = np.maximum(spike_level, local_level)
     return Model(
         groups=groups,
         mu=mu,
@@ -418,12 +532,20 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         k_steady=k_steady,
         p_up_unshifted=p_up_unshifted,
         k_hat=k_hat,
+        tolerance=tolerance,
         tested=tested,
         p_up=p_up,
         p_down=p_down,
         q_up=q_up,
         q_down=q_down,
         spike_level=spike_level,
+        mu_local=mu_local,
+        p_local=p_local,
+        q_local=q_local,
+        by_neighbours=by_neighbours,
+        phase=np.clip(
+            ph_xy / (ph_xx + 1.0 / s.phase_sd_hours**2), -s.phase_max_hours, s.phase_max_hours
+        ),
         started=started,
         active=active,
         outage=outage,

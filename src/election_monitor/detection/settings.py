@@ -71,6 +71,10 @@ class DetectionSettings:
     nb_band_prior: float = 0.1
     #: Extra variance on steep ramps: phase uncertainty in hours.
     phase_sd_hours: float = 0.5
+    #: A constituency's learned phase is clipped to this many hours either way.
+    phase_max_hours: float = 2.0
+    #: ... and its effect on an hour's expectation to exp(+-this).
+    phase_max_log: float = 0.7
     #: Tails are tested at the expectation shifted by this many phase s.d. (see model.py).
     phase_z: float = 2.0
     #: Slope of ln shape per hour assumed where a neighbouring local hour is not seen yet.
@@ -78,6 +82,10 @@ class DetectionSettings:
     #: Own level: half-life (hours) of the weighted sums and prior pseudo-votes at level 1.
     level_half_life_hours: float = 12.0
     level_prior_votes: float = 30.0
+    #: At this local hour a new voting day begins: the level restarts from the whole
+    #: voting's level so far, worth this many expected votes.
+    day_boundary_hour: int = 4
+    level_day_prior_votes: float = 100.0
     #: A flagged hour updates the level with its count clipped to [mu / this, mu x this].
     level_clip: float = 2.0
     #: Own hour-of-day factor: its prior s.d. (log scale) beyond the phase effect; clip range.
@@ -101,6 +109,16 @@ class DetectionSettings:
     spike_min_ratio: float = 1.5
     spike_min_excess: int = 20
     spike_min_excess_share: float = 0.002  # of registered voters
+    #: Second spike test, once the next hour is in: the hour against its two neighbours'
+    #: ratios to the model (immune to a constituency running ahead of or behind its type on
+    #: a ramp). Log-scale s.d. allowed for the interpolation itself ...
+    spike_neighbour_sd: float = 0.25
+    #: ... plus this x the second difference of the model's log expectation at the hour ...
+    spike_neighbour_curvature: float = 0.25
+    #: ... and the hour must also be above the model itself at this upper tail p; BH level
+    #: (a second look at every hour: stricter than spike_q_warn).
+    spike_neighbour_model_p: float = 0.05
+    spike_neighbour_q: float = 0.001
     drop_q: float = 0.01
     drop_max_ratio: float = 0.4
     drop_min_expected: float = 10.0  # per hour

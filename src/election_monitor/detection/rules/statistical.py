@@ -80,20 +80,7 @@ class UnusualSpike(Rule):
         out = []
         for (c, day), hours in sorted(_by_day(ctx, cells).items()):
             hours.sort()
-            rows: list[dict[str, Any]] = [
-                {
-                    "hour": iso(f.hour(t)),
-                    "local": _hour_label(ctx, c, t),
-                    "observed": int(f.votes[c, t]),
-                    "expected": round(float(m.mu[c, t]), 1),
-                    "ratio": round(float(f.votes[c, t] / max(m.mu[c, t], 1e-9)), 2),
-                    "p": float(m.p_up[c, t]),
-                    "p_adjusted": float(m.q_up[c, t]),
-                    "nb_shape": round(float(m.k_eff[c, t]), 2),
-                    "peers_voters": int(f.votes[m.groups == m.groups[c], t].sum() - f.votes[c, t]),
-                }
-                for t in hours
-            ]
+            rows = [_spike_row(ctx, c, t) for t in hours]
             worst = max(rows, key=lambda r: r["ratio"])
             excess = sum(r["observed"] - r["expected"] for r in rows)
             level = max(int(m.spike_level[c, t]) for t in hours)
@@ -117,7 +104,9 @@ class UnusualSpike(Rule):
                         "hours": rows,
                         "excess_votes": round(excess, 1),
                         "peer_group_size": int((m.groups == m.groups[c]).sum()),
-                        "expected_how": _model_note(ctx),
+                        "expected_how": _model_note(ctx) + "; an hour tested against its "
+                        "neighbouring hours uses expected = model x the geometric mean of the "
+                        "previous and next hours' observed/expected ratios",
                         "q_warn": ctx.settings.spike_q_warn,
                         "q_crit": ctx.settings.spike_q_crit,
                     },
@@ -127,6 +116,29 @@ class UnusualSpike(Rule):
                 )
             )
         return out
+
+
+def _spike_row(ctx: Context, c: int, t: int) -> dict[str, Any]:
+    """One flagged hour: observed, the expectation the test used, and how it was tested."""
+    m, f = ctx.model, ctx.frame
+    neighbours = bool(m.by_neighbours[c, t])
+    expected = float(m.mu_local[c, t] if neighbours else m.mu[c, t])
+    return {
+        "hour": iso(f.hour(t)),
+        "local": _hour_label(ctx, c, t),
+        "observed": int(f.votes[c, t]),
+        "expected": round(expected, 1),
+        "ratio": round(float(f.votes[c, t] / max(expected, 1e-9)), 2),
+        "test": "neighbouring hours" if neighbours else "model",
+        "expected_by_model": round(float(m.mu[c, t]), 1),
+        "expected_from_neighbours": None
+        if np.isnan(m.mu_local[c, t])
+        else round(float(m.mu_local[c, t]), 1),
+        "p": float(m.p_local[c, t] if neighbours else m.p_up[c, t]),
+        "p_adjusted": float(m.q_local[c, t] if neighbours else m.q_up[c, t]),
+        "nb_shape": round(float(m.k_eff[c, t]), 2),
+        "peers_voters": int(f.votes[m.groups == m.groups[c], t].sum() - f.votes[c, t]),
+    }
 
 
 @register
@@ -204,7 +216,9 @@ def _drop_runs(ctx: Context) -> set[tuple[int, int]]:
                 run.append(t)
                 continue
             if len(run) >= s.drop_run_hours:
-                mus = m.mu[c, run]
+                # A phase error moves every hour of a flank the same way: each hour's
+                # expectation is lowered by its phase tolerance before summing.
+                mus = m.mu[c, run] / m.tolerance[c, run]
                 total = float(mus.sum())
                 if total >= s.drop_min_expected * len(run):
                     k = total**2 / max(float(np.sum(mus**2 / m.k_eff[c, run])), 1e-9)
@@ -458,13 +472,21 @@ class CorrelatedSpike(Rule):
         # and is absorbed; a subset of a region surging together is not.
         tested = m.tested
         big = s.correlated_min_ratio * mu <= votes_m
+        big_local = s.correlated_min_ratio * np.nan_to_num(m.mu_local, nan=np.inf) <= votes_m
+
+        def exceeding(cut: float) -> NDArray:
+            # Above the model with its phase tolerance, or (once the next hour is in) above
+            # the neighbouring hours: a member running early on a steep morning ramp is
+            # neither, a member surging for one hour is the second even on a ramp.
+            by_model = (m.p_up < cut) & big
+            by_neighbours = (m.p_local < cut) & big_local
+            out: NDArray = tested & (by_model | by_neighbours)
+            return out
+
         # Two exceedance levels (strong and moderate), each with its own empirical rate;
         # a region-hour alarms when either count is improbable (Bonferroni over the two).
-        # Members count with their p before the phase tolerance: phase errors are each
-        # constituency's own, and the empirical rate of earlier hours calibrates the count.
         levels = [
-            (tested & (m.p_up_unshifted < p_cut) & big, [0, 0])
-            for p_cut in (s.correlated_exceed_p, s.correlated_exceed_p2)
+            (exceeding(p_cut), [0, 0]) for p_cut in (s.correlated_exceed_p, s.correlated_exceed_p2)
         ]
         cuts = (s.correlated_exceed_p, s.correlated_exceed_p2)
         icc = s.correlated_icc
@@ -490,11 +512,7 @@ class CorrelatedSpike(Rule):
                 if best is not None:
                     alarms[(r, t)] = best
         per_member: dict[tuple[int, str], list[int]] = defaultdict(list)
-        named = (
-            tested
-            & (m.p_up_unshifted < s.correlated_member_p)
-            & (s.correlated_min_ratio * mu <= votes_m)
-        )
+        named = exceeding(s.correlated_member_p)
         for r, t in alarms:
             for ci in np.flatnonzero(named[:, t] & (rid == r)):
                 per_member[(int(ci), ctx.day_key(int(ci), t))].append(t)
