@@ -170,6 +170,8 @@ class Model:
     mu_local: NDArray  # expectation interpolated from the neighbouring hours (NaN: untested)
     p_local: NDArray  # upper mid-p against mu_local (1 where untested)
     q_local: NDArray  # its BH-adjusted value (per hour)
+    mu_prev: NDArray  # expectation carried from the previous hour's ratio (NaN: untested)
+    p_prev: NDArray  # upper mid-p against mu_prev
     by_neighbours: NDArray  # spike found only by the neighbour test
     phase: NDArray  # learned phase per constituency (hours behind its type's clock)
     started: NDArray  # first hour with data per constituency (n_hours if none)
@@ -233,6 +235,37 @@ def _common(
     return out, n_used
 
 
+def _after_previous_hour(
+    s: DetectionSettings,
+    counts: NDArray,
+    mu: NDArray,
+    k_steady: NDArray,
+    tested: NDArray,
+    seen: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """Expected = mu[t] x the previous hour's observed/expected ratio, and its upper mid-p.
+
+    Available as soon as hour t closes; the persistent part of a constituency's misfit
+    (its timing on a ramp, a level not learned yet) cancels. The correlated-spike rule counts
+    members with it (a one-hour group surge spills votes into the next hour, which blunts the
+    two-sided neighbour test).
+    """
+    n_c, n_h = counts.shape
+    mu_prev = np.full((n_c, n_h), np.nan)
+    p_prev = np.ones((n_c, n_h))
+    if n_h < 2:
+        return mu_prev, p_prev
+    log_r = np.log((counts + 0.5) / (mu + 0.5))
+    var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
+    ok = tested[:, 1:] & seen[:, :-1]
+    mu_prev[:, 1:] = np.where(ok, mu[:, 1:] * np.exp(log_r[:, :-1]), np.nan)
+    inv_k = 1.0 / k_steady[:, 1:] + var_r[:, :-1] + s.spike_neighbour_sd**2
+    idx = np.nonzero(ok)
+    cells = (idx[0], idx[1] + 1)
+    p_prev[cells] = upper_midp(counts[cells], mu_prev[cells], 1.0 / inv_k[idx])
+    return mu_prev, p_prev
+
+
 def _neighbour_spikes(
     frame: Frame,
     s: DetectionSettings,
@@ -240,6 +273,7 @@ def _neighbour_spikes(
     mu: NDArray,
     k_steady: NDArray,
     tested: NDArray,
+    seen: NDArray,
     p_model: NDArray,
     min_excess: NDArray,
     crit_excess: NDArray,
@@ -266,7 +300,7 @@ def _neighbour_spikes(
     log_r = np.log((counts + 0.5) / (mu + 0.5))
     var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
     mid = slice(1, closed - 1)
-    ok = tested[:, mid] & tested[:, : closed - 2] & tested[:, 2:closed]
+    ok = tested[:, mid] & seen[:, : closed - 2] & seen[:, 2:closed]
     interp = 0.5 * (log_r[:, : closed - 2] + log_r[:, 2:closed])
     mu_local[:, mid] = np.where(ok, mu[:, mid] * np.exp(interp), np.nan)
     log_mu = np.log(np.maximum(mu, 1e-3))
@@ -519,9 +553,16 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         np.add.at(shape_r, (type_of[upd], h[upd]), exposure * common[upd])
         np.add.at(abs_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
         np.add.at(abs_r, (type_of[upd], h[upd]), exposure)
+    # Neighbouring hours only need data and an expectation (a warm-up hour will do).
+    seen = active & has_data & (mu >= 1.0)
     mu_local, p_local, q_local, local_level = _neighbour_spikes(
-        frame, s, counts, mu, k_steady, tested, p_up_unshifted, min_excess, crit_excess
+        frame, s, counts, mu, k_steady, tested, seen, p_up_unshifted, min_excess, crit_excess
     )
+    mu_prev, p_prev = _after_previous_hour(s, counts, mu, k_steady, tested, seen)
+    # An hour above the model must also jump from its previous hour's pace or stand out
+    # from both neighbours: a constituency running ahead of its type all morning does not.
+    jump = (p_prev <= s.spike_jump_p) | (p_local <= s.spike_jump_p)
+    spike_level = np.where(jump, spike_level, 0).astype(np.int8)
     by_neighbours = (local_level > 0) & (spike_level == 0)
     spike_level = np.maximum(spike_level, local_level)
     return Model(
@@ -542,6 +583,8 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         mu_local=mu_local,
         p_local=p_local,
         q_local=q_local,
+        mu_prev=mu_prev,
+        p_prev=p_prev,
         by_neighbours=by_neighbours,
         phase=np.clip(
             ph_xy / (ph_xx + 1.0 / s.phase_sd_hours**2), -s.phase_max_hours, s.phase_max_hours

@@ -119,6 +119,9 @@ class DetectionSettings:
     #: (a second look at every hour: stricter than spike_q_warn).
     spike_neighbour_model_p: float = 0.05
     spike_neighbour_q: float = 0.001
+    #: An hour above the model is a spike only if it is also above its previous hour's pace
+    #: or its two neighbours at this upper tail p.
+    spike_jump_p: float = 0.05
     drop_q: float = 0.01
     drop_max_ratio: float = 0.4
     drop_min_expected: float = 10.0  # per hour
@@ -143,14 +146,15 @@ class DetectionSettings:
     peer_min_hours: int = 6  # ... in at least this many complete hours
 
     # -- cross-constituency ----------------------------------------------------------------
-    correlated_exceed_p: float = 0.001  # strong exceedance of a member ...
-    correlated_exceed_p2: float = 0.01  # ... and moderate (each level tested, x2)
+    #: A member exceeds at each of these upper-tail p levels (each level's count is tested,
+    #: Bonferroni over the levels): a few strong or many moderate exceedances alarm.
+    correlated_exceed_levels: tuple[float, ...] = (0.001, 0.01)
     correlated_p: float = 1e-4
     correlated_min_members: int = 3
     correlated_icc: float = 0.005
     correlated_min_ratio: float = 1.5
     #: Once a region-hour alarms, members with a tail p below this are named too.
-    correlated_member_p: float = 0.05
+    correlated_member_p: float = 0.1
     outage_share: float = 0.5  # of active constituencies silent in the same hour
     outage_min_constituencies: int = 3
 

@@ -473,22 +473,22 @@ class CorrelatedSpike(Rule):
         tested = m.tested
         big = s.correlated_min_ratio * mu <= votes_m
         big_local = s.correlated_min_ratio * np.nan_to_num(m.mu_local, nan=np.inf) <= votes_m
+        big_prev = s.correlated_min_ratio * np.nan_to_num(m.mu_prev, nan=np.inf) <= votes_m
 
         def exceeding(cut: float) -> NDArray:
-            # Above the model with its phase tolerance, or (once the next hour is in) above
-            # the neighbouring hours: a member running early on a steep morning ramp is
-            # neither, a member surging for one hour is the second even on a ramp.
+            # Above the model with its phase tolerance, or above the previous hour's pace:
+            # a member running early on a steep morning ramp is neither, a member surging
+            # for one hour is the second even on a ramp.
             by_model = (m.p_up < cut) & big
+            by_pace = (m.p_prev < cut) & big_prev
             by_neighbours = (m.p_local < cut) & big_local
-            out: NDArray = tested & (by_model | by_neighbours)
+            out: NDArray = tested & (by_model | by_pace | by_neighbours)
             return out
 
-        # Two exceedance levels (strong and moderate), each with its own empirical rate;
-        # a region-hour alarms when either count is improbable (Bonferroni over the two).
-        levels = [
-            (exceeding(p_cut), [0, 0]) for p_cut in (s.correlated_exceed_p, s.correlated_exceed_p2)
-        ]
-        cuts = (s.correlated_exceed_p, s.correlated_exceed_p2)
+        # Exceedance levels (strong and moderate), each with its own empirical rate; a
+        # region-hour alarms when any level's count is improbable (Bonferroni over them).
+        levels = [(exceeding(p_cut), [0, 0]) for p_cut in s.correlated_exceed_levels]
+        cuts = s.correlated_exceed_levels
         icc = s.correlated_icc
         alarms: dict[tuple[int, int], tuple[int, int, float]] = {}
         for t in range(f.closed):
@@ -563,7 +563,7 @@ class CorrelatedSpike(Rule):
                         "hours": rows,
                         "excess_votes": round(excess, 1),
                         "expected_how": _model_note(ctx) + "; a member exceeds when p < "
-                        "correlated_exceed_p and observed >= correlated_min_ratio x expected; "
+                        "correlated_exceed_levels and observed >= correlated_min_ratio x expected; "
                         "beta-binomial null (ICC correlated_icc) for the count of exceeding "
                         "members",
                     },
