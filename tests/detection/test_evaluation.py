@@ -41,3 +41,24 @@ def test_an_alert_long_after_the_anomaly_does_not_count() -> None:
     late = _alert("A", "unusual_spike", hours=[{"hour": "2026-09-18T20:00:00+00:00"}])
     ev = score_run([late], TRUTH).as_dict()
     assert ev["recall"]["unusual_spike@5.0"]["detected"] == 0
+
+
+def test_a_correlated_group_counts_per_member_and_once_as_a_group() -> None:
+    def member(cid: str) -> dict[str, object]:
+        return {"constituency_id": cid, "type": "correlated_spike", "magnitude": 3.0,
+                "start": "2026-09-18T12:00:00Z", "end": "2026-09-18T13:00:00Z",
+                "details": {"group": "G1"}}  # fmt: skip
+
+    truth = {**TRUTH, "anomalies": [member("A"), member("B"), member("E")]}
+    found = _alert("B", "correlated_spike", hours=[{"hour": "2026-09-18T12:00:00+00:00"}])
+    ev = score_run([found], truth).as_dict()
+    assert ev["recall"]["correlated_spike@3.0"]["detected"] == 1
+    assert ev["recall"]["correlated_spike@3.0"]["injected"] == 3
+    assert ev["recall"]["correlated_spike@3.0 (groups)"] == {
+        "injected": 1, "detected": 1, "recall": 1.0, "median_delay_h": 0.0,
+    }  # fmt: skip
+    # A member found by its own spike alert is a member found, not the group.
+    alone = _alert("B", "unusual_spike", hours=[{"hour": "2026-09-18T12:00:00+00:00"}])
+    ev = score_run([alone], truth).as_dict()
+    assert ev["recall"]["correlated_spike@3.0"]["detected"] == 1
+    assert ev["recall"]["correlated_spike@3.0 (groups)"]["detected"] == 0

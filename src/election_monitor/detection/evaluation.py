@@ -106,12 +106,14 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
     for a in alerts:
         by_c[a["constituency_id"]].append(a)
     injected_cs = {x["constituency_id"] for x in anomalies}
+    groups: dict[tuple[str, str], list[float | None]] = {}
     for x in anomalies:
         key = f"{x['type']}@{x.get('magnitude')}"
         ev.injected[key] += 1
         start, end = parse_datetime(x["start"]), parse_datetime(x["end"])
         types = COMPATIBLE.get(x["type"], {x["type"]})
         best: float | None = None
+        best_own: float | None = None  # by an alert of the anomaly's own type
         for a in by_c.get(x["constituency_id"], []):
             if a["type"] not in types:
                 continue
@@ -124,6 +126,8 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
             else:
                 delay = 0.0
             best = delay if best is None else min(best, delay)
+            if a["type"] == x["type"]:
+                best_own = delay if best_own is None else min(best_own, delay)
         if best is not None:
             ev.detected[key] += 1
             ev.delays[key].append(round(best, 2))
@@ -134,6 +138,18 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
                 "expected_bulletins": (x.get("details") or {}).get("expected_bulletins"),
             }
         )
+        group = (x.get("details") or {}).get("group")
+        if group is not None:
+            groups.setdefault((key, group), []).append(best_own)
+    # A group event counts once: found when any member's alert of the group's own type
+    # (which names the group) is raised in time.
+    for (key, _), bests in groups.items():
+        group_key = f"{key} (groups)"
+        ev.injected[group_key] += 1
+        found = [b for b in bests if b is not None]
+        if found:
+            ev.detected[group_key] += 1
+            ev.delays[group_key].append(min(found))
     election = truth.get("election", {})
     hours = 0.0
     if election.get("start") and election.get("end"):

@@ -259,7 +259,17 @@ def _after_previous_hour(
     var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
     ok = tested[:, 1:] & seen[:, :-1]
     mu_prev[:, 1:] = np.where(ok, mu[:, 1:] * np.exp(log_r[:, :-1]), np.nan)
-    inv_k = 1.0 / k_steady[:, 1:] + var_r[:, :-1] + s.spike_neighbour_sd**2
+    # Where the expected curve bends (a ramp starting), a constituency a little ahead of its
+    # type changes pace by about its phase error x the change of slope.
+    log_mu = np.log(np.maximum(mu, 1e-3))
+    bend = np.zeros((n_c, n_h - 1))
+    bend[:, 1:] = log_mu[:, 2:] - 2 * log_mu[:, 1:-1] + log_mu[:, :-2]
+    inv_k = (
+        1.0 / k_steady[:, 1:]
+        + var_r[:, :-1]
+        + s.spike_neighbour_sd**2
+        + (s.phase_sd_hours * bend) ** 2
+    )
     idx = np.nonzero(ok)
     cells = (idx[0], idx[1] + 1)
     p_prev[cells] = upper_midp(counts[cells], mu_prev[cells], 1.0 / inv_k[idx])

@@ -146,9 +146,8 @@ class DetectionSettings:
     peer_min_hours: int = 6  # ... in at least this many complete hours
 
     # -- cross-constituency ----------------------------------------------------------------
-    #: A member exceeds at each of these upper-tail p levels (each level's count is tested,
-    #: Bonferroni over the levels): a few strong or many moderate exceedances alarm.
-    correlated_exceed_levels: tuple[float, ...] = (0.001, 0.01)
+    #: Members' p-values are scaled by how often quiet members fell below this p.
+    correlated_calibration_p: float = 0.01
     correlated_p: float = 1e-4
     correlated_min_members: int = 3
     correlated_icc: float = 0.005

@@ -475,42 +475,48 @@ class CorrelatedSpike(Rule):
         big_local = s.correlated_min_ratio * np.nan_to_num(m.mu_local, nan=np.inf) <= votes_m
         big_prev = s.correlated_min_ratio * np.nan_to_num(m.mu_prev, nan=np.inf) <= votes_m
 
+        # Each member's evidence: the smallest upper-tail p of three views of the hour, each
+        # with its ratio guard: against the model with its phase tolerance, against the
+        # previous hour's pace, against both neighbouring hours. A member running early on a
+        # steep morning ramp is high in none; a member surging for one hour is high in the
+        # second and third even on a ramp.
+        p_member = np.ones(votes_m.shape)
+        for p_view, guard in ((m.p_up, big), (m.p_prev, big_prev), (m.p_local, big_local)):
+            p_member = np.where(guard, np.minimum(p_member, p_view), p_member)
+        p_member = np.where(tested, p_member, 1.0)
+
         def exceeding(cut: float) -> NDArray:
-            # Above the model with its phase tolerance, or above the previous hour's pace:
-            # a member running early on a steep morning ramp is neither, a member surging
-            # for one hour is the second even on a ramp.
-            by_model = (m.p_up < cut) & big
-            by_pace = (m.p_prev < cut) & big_prev
-            by_neighbours = (m.p_local < cut) & big_local
-            out: NDArray = tested & (by_model | by_pace | by_neighbours)
+            out: NDArray = p_member < cut
             return out
 
-        # Exceedance levels (strong and moderate), each with its own empirical rate; a
-        # region-hour alarms when any level's count is improbable (Bonferroni over them).
-        levels = [(exceeding(p_cut), [0, 0]) for p_cut in s.correlated_exceed_levels]
-        cuts = s.correlated_exceed_levels
+        # Region-hour test: for each k, is the k-th smallest member p improbable for n
+        # members under a beta-binomial null (ICC correlated_icc)? The p's are first scaled by
+        # how often members fell below correlated_calibration_p in earlier quiet region-hours
+        # (the minimum of three views, and the model's misfit, make them smaller than uniform).
+        # Bonferroni over the k tried.
         icc = s.correlated_icc
+        cal = s.correlated_calibration_p
+        quiet = [cal * 100.0, 100.0]  # members below cal, members seen (prior: calibrated)
         alarms: dict[tuple[int, int], tuple[int, int, float]] = {}
         for t in range(f.closed):
+            scale = max(1.0, quiet[0] / quiet[1] / cal)
             for r in range(len(names)):
                 members = tested[:, t] & (rid == r)
                 n = int(members.sum())
-                if n == 0:
+                lo = s.correlated_min_members
+                if n < lo:
                     continue
-                best: tuple[int, int, float] | None = None
-                for (exceed, acc), cut in zip(levels, cuts, strict=True):
-                    pbar = max(cut, (acc[0] + 1) / (acc[1] + 100))
-                    a, b = pbar * (1 - icc) / icc, (1 - pbar) * (1 - icc) / icc
-                    k = int((exceed[:, t] & members).sum())
-                    tail = float(stats.betabinom.sf(k - 1, n, a, b)) if k else 1.0
-                    if k >= s.correlated_min_members and tail * len(cuts) < s.correlated_p:
-                        if best is None or tail < best[2]:
-                            best = (k, n, tail * len(cuts))
-                    else:
-                        acc[0] += k
-                        acc[1] += n
-                if best is not None:
-                    alarms[(r, t)] = best
+                ps = np.sort(p_member[members, t])
+                ks = np.arange(lo, max(lo, n // 2) + 1)
+                x = np.clip(scale * ps[ks - 1], 1e-12, 1 - 1e-9)
+                a, b = x * (1 - icc) / icc, (1 - x) * (1 - icc) / icc
+                tails = stats.betabinom.sf(ks - 1, n, a, b) * ks.size
+                best = int(np.argmin(tails))
+                if tails[best] < s.correlated_p:
+                    alarms[(r, t)] = (int(ks[best]), n, float(tails[best]))
+                else:
+                    quiet[0] += float((ps < cal).sum())
+                    quiet[1] += n
         per_member: dict[tuple[int, str], list[int]] = defaultdict(list)
         named = exceeding(s.correlated_member_p)
         for r, t in alarms:
@@ -562,10 +568,12 @@ class CorrelatedSpike(Rule):
                         "group": {"region": names[r], "hours": groups},
                         "hours": rows,
                         "excess_votes": round(excess, 1),
-                        "expected_how": _model_note(ctx) + "; a member exceeds when p < "
-                        "correlated_exceed_levels and observed >= correlated_min_ratio x expected; "
-                        "beta-binomial null (ICC correlated_icc) for the count of exceeding "
-                        "members",
+                        "expected_how": _model_note(ctx) + "; a member's p is its smallest "
+                        "upper-tail p against the model, the previous hour's pace and the "
+                        "neighbouring hours (observed >= correlated_min_ratio x each); the "
+                        "region-hour alarms when the k-th smallest member p is improbable for "
+                        "the region's size under a beta-binomial null (ICC correlated_icc), "
+                        "Bonferroni over k; members named at p < correlated_member_p",
                     },
                     last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
                     magnitude=float(excess),
