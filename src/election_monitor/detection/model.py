@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from election_monitor.detection.frame import ConstituencyFacts, Frame, NDArray
 from election_monitor.detection.settings import DetectionSettings
@@ -139,6 +139,18 @@ def lower_midp(v: NDArray, mu: NDArray, k: NDArray) -> NDArray:
     n, p = nb_params(mu, k)
     out: NDArray = stats.nbinom.cdf(v - 1, n, p) + 0.5 * stats.nbinom.pmf(v, n, p)
     return np.clip(out, 1e-300, 1.0)
+
+
+def betabinom_sf(k: NDArray, n: int, a: NDArray, b: NDArray) -> NDArray:
+    """P(X >= k) for X ~ BetaBinomial(n, a_i, b_i), one value per k_i (vectorised: scipy's
+    generic discrete sf sums the pmf one element at a time)."""
+    j = np.arange(n + 1, dtype=float)
+    log_choose = special.gammaln(n + 1) - special.gammaln(j + 1) - special.gammaln(n - j + 1)
+    a_, b_ = np.asarray(a, dtype=float)[:, None], np.asarray(b, dtype=float)[:, None]
+    log_pmf = log_choose + special.betaln(j + a_, n - j + b_) - special.betaln(a_, b_)
+    pmf = np.exp(log_pmf) * (j[None, :] >= np.asarray(k)[:, None])
+    out: NDArray = np.clip(pmf.sum(axis=1), 0.0, 1.0)
+    return out
 
 
 def bh_adjust(p: NDArray) -> NDArray:

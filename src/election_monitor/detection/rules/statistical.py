@@ -17,7 +17,13 @@ from scipy import stats
 
 from election_monitor.alerts.service import Signal
 from election_monitor.detection.frame import HOUR, NDArray
-from election_monitor.detection.model import bh_adjust, group_sum, lower_midp, upper_midp
+from election_monitor.detection.model import (
+    bh_adjust,
+    betabinom_sf,
+    group_sum,
+    lower_midp,
+    upper_midp,
+)
 from election_monitor.detection.rules.base import Context, Rule, iso, register
 from election_monitor.enums import AlertSeverity, AlertType
 
@@ -510,7 +516,7 @@ class CorrelatedSpike(Rule):
                 ks = np.arange(lo, max(lo, n // 2) + 1)
                 x = np.clip(scale * ps[ks - 1], 1e-12, 1 - 1e-9)
                 a, b = x * (1 - icc) / icc, (1 - x) * (1 - icc) / icc
-                tails = stats.betabinom.sf(ks - 1, n, a, b) * ks.size
+                tails = betabinom_sf(ks, n, a, b) * ks.size
                 best = int(np.argmin(tails))
                 if tails[best] < s.correlated_p:
                     alarms[(r, t)] = (int(ks[best]), n, float(tails[best]))
