@@ -390,6 +390,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     ph_xy = np.zeros(n_c)  # own phase: weighted sums of misfit x slope ...
     ph_xx = np.zeros(n_c)  # ... and slope^2
     own_v = np.zeros((n_c, 24))
+    own_n = np.zeros((n_c, 24))  # days seen per local hour
     own_mu = np.zeros((n_c, 24))
     rows = np.arange(n_c)
     num = 0.0  # sum of (counts - mu)^2 - counts
@@ -462,14 +463,6 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         # (``prof`` is relative to the common factor; interpolating a bumpy shape overshoots).
         phase_ratio = np.exp(np.clip(-delta * d_log, -s.phase_max_log, s.phase_max_log))
         f_c = f_type * phase_ratio
-        # Own hour-of-day factor, shrunk by precision: its prior spread is the part of the
-        # phase effect the phase estimate has not resolved plus own_hour_sd; the estimate's is
-        # Poisson on the counts seen so far.
-        tau2 = slope**2 / phase_prec + s.own_hour_sd**2
-        seen_mu = own_mu[rows, h]
-        est = np.log((own_v[rows, h] + 0.5) / (seen_mu + 0.5))
-        weight = np.where(seen_mu > 0, tau2 / (tau2 + 1.0 / (seen_mu + 0.5)), 0.0)
-        own = np.exp(np.clip(weight * est, np.log(s.level_min), np.log(s.level_max)))
         # Shape k per slope band, shrunk toward the overall k (prior: nb_band_prior of its
         # evidence), clipped to [nb_shape_min, nb_shape_max].
         band = np.digitize(slope, edges)
@@ -479,6 +472,17 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         inv_b = np.where(den_b + prior_w > 0, inv_b, inv_all)
         inv_b = np.clip(inv_b, 1.0 / s.nb_shape_max, 1.0 / s.nb_shape_min)
         k_cell = 1.0 / inv_b[band]
+        # Own hour-of-day factor, shrunk by precision: its prior spread is the part of the
+        # phase effect the phase estimate has not resolved plus own_hour_sd; the estimate's is
+        # the noise of the hours seen so far (Poisson on their counts + 1/k per day seen).
+        tau2 = slope**2 / phase_prec + s.own_hour_sd**2
+        # (earlier expectations without the phase, which is applied as known now: a
+        # phase learned later must not be counted twice)
+        seen_mu = own_mu[rows, h] * phase_ratio
+        est = np.log((own_v[rows, h] + 0.5) / (seen_mu + 0.5))
+        est_var = 1.0 / (seen_mu + 0.5) + 1.0 / (k_cell * np.maximum(own_n[rows, h], 1.0))
+        weight = np.where(seen_mu > 0, tau2 / (tau2 + est_var), 0.0)
+        own = np.exp(np.clip(weight * est, np.log(s.level_min), np.log(s.level_max)))
         level = lvl_num / lvl_den
         base = registered * f_c * own  # expected without level and common factor
         v_t = counts[:, t]
@@ -560,8 +564,11 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         lvl_den = np.where(new_day, s.level_day_prior_votes, lvl_den)
         own_cell = upd & (t >= started + 1)
         np.add.at(own_v, (rows[own_cell], h[own_cell]), v_t[own_cell])
+        np.add.at(own_n, (rows[own_cell], h[own_cell]), 1.0)
         np.add.at(
-            own_mu, (rows[own_cell], h[own_cell]), (level * registered * f_c * common)[own_cell]
+            own_mu,
+            (rows[own_cell], h[own_cell]),
+            (level * registered * f_type * common)[own_cell],
         )
         unshifted = level * registered * f_type * common
         r0 = np.log((v_t + 0.5) / (unshifted + 0.5))
