@@ -18,8 +18,8 @@ from scipy import stats
 from election_monitor.alerts.service import Signal
 from election_monitor.detection.frame import HOUR, NDArray
 from election_monitor.detection.model import (
-    bh_adjust,
     betabinom_sf,
+    bh_adjust,
     group_sum,
     lower_midp,
     upper_midp,
