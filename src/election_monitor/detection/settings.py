@@ -143,7 +143,7 @@ class DetectionSettings:
     peer_min_votes: int = 50
     peer_min_abs_diff: float = 0.05  # participation points (0.05 = 5 pp) ...
     peer_min_rel_diff: float = 0.25  # ... and this share of the peers' participation
-    peer_min_hours: int = 6  # ... in at least this many complete hours
+    peer_min_hours: int = 10  # ... in at least this many complete hours
 
     # -- cross-constituency ----------------------------------------------------------------
     #: Members' p-values are scaled by how often quiet members fell below this p.
