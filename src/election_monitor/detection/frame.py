@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import BigInteger, Connection, Integer, cast, func, select
 
 from election_monitor.detection.settings import DetectionSettings
 from election_monitor.models import Constituency, Election, HourlyStats
@@ -155,6 +155,13 @@ def _facts(row: Any, election_tz: str) -> ConstituencyFacts:
     )
 
 
+def _epoch_seconds(conn: Connection, column: Any) -> Any:
+    """SQL for a UTC timestamp column as integer seconds since the epoch."""
+    if conn.dialect.name == "sqlite":  # stored as naive UTC text
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.extract("epoch", column), BigInteger)
+
+
 def election_ids(conn: Connection, constituency_ids: Iterable[str] | None = None) -> list[str]:
     """Elections that own the given constituencies (all elections when None)."""
     if constituency_ids is None:
@@ -197,14 +204,17 @@ def load_frame(
     rows = conn.execute(query.order_by(Constituency.id)).all()
     facts = [_facts(r, tz) for r in rows]
     index = {f.id: i for i, f in enumerate(facts)}
+    # The hour as whole seconds since the epoch, computed by the database: converting tens of
+    # thousands of datetimes in Python was half of an incremental detection run.
+    epoch = _epoch_seconds(conn, HourlyStats.hour)
     stats_query = select(
         HourlyStats.constituency_id,
-        HourlyStats.hour,
-        HourlyStats.votes_cast,
-        HourlyStats.bulletins_issued,
-        HourlyStats.vote_calls,
-        HourlyStats.rejected_votes,
-        HourlyStats.transaction_count,
+        epoch,
+        func.coalesce(HourlyStats.votes_cast, 0),
+        func.coalesce(HourlyStats.bulletins_issued, 0),
+        func.coalesce(HourlyStats.vote_calls, 0),
+        func.coalesce(HourlyStats.rejected_votes, 0),
+        func.coalesce(HourlyStats.transaction_count, 0),
     ).join(Constituency, Constituency.id == HourlyStats.constituency_id)
     stats_query = stats_query.where(Constituency.election_id == election_id)
     if only is not None:
@@ -218,20 +228,21 @@ def load_frame(
             start = min(start, ensure_utc(f.voting_start))
         if f.voting_end is not None:
             end = max(end, ensure_utc(f.voting_end))
-    hours = [hour_floor(s.hour) for s in stats]
-    h0 = min([hour_floor(start), *hours])
-    last = max([hour_floor(newest) if newest else h0, *hours])
+    ci = np.fromiter((index[s[0]] for s in stats), dtype=np.int64, count=len(stats))
+    values = np.asarray([tuple(s[1:]) for s in stats], dtype=np.float64).reshape(-1, 6)
+    seconds = values[:, 0].astype(np.int64) // 3600 * 3600
+    h0 = hour_floor(start)
+    last = hour_floor(newest) if newest else h0
+    if stats:
+        h0 = min(h0, datetime.fromtimestamp(int(seconds.min()), UTC))
+        last = max(last, datetime.fromtimestamp(int(seconds.max()), UTC))
     n_hours = int((last - h0) / HOUR) + 1
     shape = (len(facts), n_hours)
     mats = {name: np.zeros(shape, dtype=np.float64) for name in ("v", "b", "vc", "r", "tx")}
     if stats:
-        ci = np.fromiter(
-            (index[s.constituency_id] for s in stats), dtype=np.int64, count=len(stats)
-        )
-        ti = np.fromiter((int((h - h0) / HOUR) for h in hours), dtype=np.int64, count=len(stats))
-        for col, name in enumerate(("v", "b", "vc", "r", "tx"), start=2):
-            values = np.fromiter((float(s[col] or 0) for s in stats), dtype=np.float64)  # type: ignore[arg-type]
-            mats[name][ci, ti] = values
+        ti = (seconds - int(h0.timestamp())) // 3600
+        for col, name in enumerate(("v", "b", "vc", "r", "tx"), start=1):
+            mats[name][ci, ti] = values[:, col]
     closed = 0
     if newest is not None:
         grace = timedelta(minutes=settings.close_grace_minutes)
