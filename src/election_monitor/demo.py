@@ -27,7 +27,7 @@ from election_monitor.simulate import SimulationConfig, simulate
 from election_monitor.timeutil import parse_datetime
 
 #: A compact election: every anomaly type, small enough to load in well under a minute.
-DEMO_CONFIG = SimulationConfig(seed=2026, constituencies=16, anomalies="all", scale=0.15)
+DEMO_CONFIG = SimulationConfig(seed=2026, constituencies=40, anomalies="all", scale=0.3)
 
 
 @dataclass
