@@ -121,6 +121,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--constituencies", type=int, default=80)
     ap.add_argument("--scale", type=float, default=0.25)
+    ap.add_argument("--regions", type=int, default=5, help="regions (each in its own zone)")
     ap.add_argument("--anomalies", default="all", help="simulator spec (docs/simulation.md)")
     ap.add_argument("--noise", nargs="+", default=["default", "noisy"], choices=sorted(NOISE))
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/elmon-deteval"))
@@ -136,6 +137,8 @@ def main() -> None:
         totals[noise] = Evaluation()
         for seed in args.seeds:
             label = f"{noise}-n{args.constituencies}-s{args.scale}-seed{seed}"
+            if args.regions != 5:
+                label += f"-r{args.regions}"
             if args.anomalies != "all":
                 label += "-" + args.anomalies.replace(":", "_").replace(",", "+")
             db_path = args.workdir / f"{label}.db"
@@ -152,6 +155,7 @@ def main() -> None:
                     name=label,
                     anomalies=args.anomalies,
                     scale=args.scale,
+                    regions=args.regions,
                     model=ModelParams(**NOISE[noise]),  # type: ignore[arg-type]
                 )
                 (args.workdir / f"{label}.ok").write_text("ok")
