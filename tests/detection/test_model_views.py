@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy import stats
 from sqlalchemy import select
@@ -61,3 +63,22 @@ def test_a_spike_on_a_late_constituency_s_morning_ramp_is_found(db: Session) -> 
     assert hour["test"] in {"model", "neighbouring hours"}
     assert hour["expected_from_neighbours"] is not None
     assert hour["observed"] > 2.5 * hour["expected"]
+
+
+def test_a_quiet_first_day_does_not_make_the_second_day_look_like_a_surge(db: Session) -> None:
+    syn = builders.make(n=40, hours=60, seed=23)
+    # Day one (08:00 Moscow to 04:00 the next morning: t 0..19) at 0.55x, then normal.
+    for m in (syn.votes, syn.bulletins, syn.rejected):
+        m[7, :20] = np.round(m[7, :20] * 0.55)
+    alerts = _alerts(db, syn)
+    settings = DetectionSettings()
+    frame = load_frame(db.connection(), syn.election_id, settings)
+    model = fit(frame, settings)
+    carried = fit(frame, replace(settings, day_boundary_hour=99))  # no new day, ever
+    # The second day's morning (08:00-12:00 Moscow, t 24..28): restarting the level each day
+    # follows the constituency back; carrying day one's level over does not.
+    day2 = slice(24, 29)
+    error = np.abs(np.log(model.mu[7, day2] / syn.votes[7, day2])).mean()
+    error_carried = np.abs(np.log(carried.mu[7, day2] / syn.votes[7, day2])).mean()
+    assert error < 0.8 * error_carried
+    assert not [a for a in alerts if a.constituency_id == syn.ids[7] and a.type == "unusual_spike"]
