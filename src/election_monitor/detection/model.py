@@ -247,14 +247,23 @@ def _common(
     return out, n_used
 
 
-def _after_previous_hour(
-    s: DetectionSettings,
-    counts: NDArray,
-    mu: NDArray,
-    k_steady: NDArray,
-    tested: NDArray,
-    seen: NDArray,
-) -> tuple[NDArray, NDArray]:
+@dataclass
+class _Cells:
+    """What the pace and neighbour views read: counts, expectations and their log misfits."""
+
+    counts: NDArray
+    mu: NDArray
+    k_steady: NDArray
+    tested: NDArray  # the hour itself is tested
+    seen: NDArray  # a neighbouring hour only needs data and an expectation
+
+    def __post_init__(self) -> None:
+        self.log_r = np.log((self.counts + 0.5) / (self.mu + 0.5))
+        self.var_r = 1.0 / (self.counts + 0.5) + 1.0 / self.k_steady
+        self.log_mu = np.log(np.maximum(self.mu, 1e-3))
+
+
+def _after_previous_hour(s: DetectionSettings, cells: _Cells) -> tuple[NDArray, NDArray]:
     """Expected = mu[t] x the previous hour's observed/expected ratio, and its upper mid-p.
 
     Available as soon as hour t closes; the persistent part of a constituency's misfit
@@ -262,18 +271,17 @@ def _after_previous_hour(
     members with it (a one-hour group surge spills votes into the next hour, which blunts the
     two-sided neighbour test).
     """
+    counts, mu, k_steady = cells.counts, cells.mu, cells.k_steady
+    log_r, var_r, log_mu = cells.log_r, cells.var_r, cells.log_mu
     n_c, n_h = counts.shape
     mu_prev = np.full((n_c, n_h), np.nan)
     p_prev = np.ones((n_c, n_h))
     if n_h < 2:
         return mu_prev, p_prev
-    log_r = np.log((counts + 0.5) / (mu + 0.5))
-    var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
-    ok = tested[:, 1:] & seen[:, :-1]
+    ok = cells.tested[:, 1:] & cells.seen[:, :-1]
     mu_prev[:, 1:] = np.where(ok, mu[:, 1:] * np.exp(log_r[:, :-1]), np.nan)
     # Where the expected curve bends (a ramp starting), a constituency a little ahead of its
     # type changes pace by about its phase error x the change of slope.
-    log_mu = np.log(np.maximum(mu, 1e-3))
     bend = np.zeros((n_c, n_h - 1))
     bend[:, 1:] = log_mu[:, 2:] - 2 * log_mu[:, 1:-1] + log_mu[:, :-2]
     inv_k = (
@@ -283,19 +291,15 @@ def _after_previous_hour(
         + (s.phase_sd_hours * bend) ** 2
     )
     idx = np.nonzero(ok)
-    cells = (idx[0], idx[1] + 1)
-    p_prev[cells] = upper_midp(counts[cells], mu_prev[cells], 1.0 / inv_k[idx])
+    at = (idx[0], idx[1] + 1)
+    p_prev[at] = upper_midp(counts[at], mu_prev[at], 1.0 / inv_k[idx])
     return mu_prev, p_prev
 
 
 def _neighbour_spikes(
     frame: Frame,
     s: DetectionSettings,
-    counts: NDArray,
-    mu: NDArray,
-    k_steady: NDArray,
-    tested: NDArray,
-    seen: NDArray,
+    cells: _Cells,
     p_model: NDArray,
     min_excess: NDArray,
     crit_excess: NDArray,
@@ -311,6 +315,8 @@ def _neighbour_spikes(
     be above the model itself (``spike_neighbour_model_p``), so a
     normal hour between two low ones is not a spike.
     """
+    counts, mu, k_steady = cells.counts, cells.mu, cells.k_steady
+    log_r, var_r, log_mu = cells.log_r, cells.var_r, cells.log_mu
     n_c, n_h = counts.shape
     mu_local = np.full((n_c, n_h), np.nan)
     p_local = np.ones((n_c, n_h))
@@ -319,13 +325,10 @@ def _neighbour_spikes(
     closed = min(frame.closed, n_h)
     if closed < 3:
         return mu_local, p_local, q_local, level
-    log_r = np.log((counts + 0.5) / (mu + 0.5))
-    var_r = 1.0 / (counts + 0.5) + 1.0 / k_steady
     mid = slice(1, closed - 1)
-    ok = tested[:, mid] & seen[:, : closed - 2] & seen[:, 2:closed]
+    ok = cells.tested[:, mid] & cells.seen[:, : closed - 2] & cells.seen[:, 2:closed]
     interp = 0.5 * (log_r[:, : closed - 2] + log_r[:, 2:closed])
     mu_local[:, mid] = np.where(ok, mu[:, mid] * np.exp(interp), np.nan)
-    log_mu = np.log(np.maximum(mu, 1e-3))
     curvature = log_mu[:, : closed - 2] - 2 * log_mu[:, mid] + log_mu[:, 2:closed]
     inv_k = (
         1.0 / k_steady[:, mid]
@@ -584,10 +587,11 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         np.add.at(abs_r, (type_of[upd], h[upd]), exposure)
     # Neighbouring hours only need data and an expectation (a warm-up hour will do).
     seen = active & has_data & (mu >= 1.0)
+    cells = _Cells(counts, mu, k_steady, tested, seen)
     mu_local, p_local, q_local, local_level = _neighbour_spikes(
-        frame, s, counts, mu, k_steady, tested, seen, p_up_unshifted, min_excess, crit_excess
+        frame, s, cells, p_up_unshifted, min_excess, crit_excess
     )
-    mu_prev, p_prev = _after_previous_hour(s, counts, mu, k_steady, tested, seen)
+    mu_prev, p_prev = _after_previous_hour(s, cells)
     # An hour above the model must also jump from its previous hour's pace or stand out
     # from both neighbours: a constituency running ahead of its type all morning does not.
     jump = (p_prev <= s.spike_jump_p) | (p_local <= s.spike_jump_p)
