@@ -607,6 +607,17 @@ class ConstituencyOffline(Rule):
         out: list[Signal] = []
         silent = (f.tx <= 0) & m.active
         silent[:, f.closed :] = False
+        # Before a constituency's first data, an hour counts only when another constituency
+        # of its time zone already sends: voting opens by local clocks, and without the
+        # chain's startVoting yet, "not open" and "offline" differ only by the zone's peers.
+        zones = np.asarray([fc.timezone for fc in f.facts])
+        zone_sends = np.zeros_like(silent)
+        for zone in set(zones.tolist()):
+            rows = zones == zone
+            sending = (f.tx[rows] > 0).sum(axis=0)
+            zone_sends[rows] = sending[None, :] - (f.tx[rows] > 0) > 0
+        before_start = np.arange(f.n_hours)[None, :] < m.started[:, None]
+        silent &= ~before_start | zone_sends
         k = m.k_eff
         with np.errstate(divide="ignore", invalid="ignore"):
             ln_p0 = k * np.log(k / (k + np.maximum(m.mu_offline, 0.0)))
