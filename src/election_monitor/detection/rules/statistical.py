@@ -63,10 +63,11 @@ def _stat(rule: type[Rule], ctx: Context, c: int, key: str, **kw: Any) -> Signal
 
 def _model_note(ctx: Context) -> str:
     return (
-        "expected = own level x registered voters x pooled diurnal shape of the constituency "
-        "type in local time x own hour-of-day factor (earlier days) x leave-one-out median "
-        "ratio of the region's other constituencies in the same hour; negative binomial noise "
-        "with estimated shape and a phase tolerance on ramps; BH across constituencies per hour"
+        "expected = own level (restarted each local day) x registered voters x pooled "
+        "diurnal shape of the constituency type in local time, shifted by the constituency's "
+        "learned phase x own hour-of-day factor (earlier days) x leave-one-out median ratio "
+        "of the region's other constituencies in the same hour; negative binomial noise with "
+        "estimated shape and a phase tolerance on ramps; BH across constituencies per hour"
     )
 
 
