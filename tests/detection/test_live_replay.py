@@ -8,17 +8,15 @@ from pathlib import Path
 import orjson
 import pytest
 from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session
 
 from election_monitor.db import migrate
 from election_monitor.db.session import make_engine
 from election_monitor.detection import DetectionHook, detect
-from election_monitor.ingest.registry import import_registry
+from election_monitor.detection.evaluation import register_simulated_election
 from election_monitor.ingest.service import ingest_paths
-from election_monitor.models import Alert, Election
+from election_monitor.models import Alert
 from election_monitor.simulate import Chunking, SimulationConfig
 from election_monitor.simulate.runner import simulate
-from election_monitor.timeutil import parse_datetime
 
 
 def _alerts(engine: Engine) -> list[tuple[str, str, str, str, str]]:
@@ -47,19 +45,8 @@ def test_hourly_files_in_time_order_reach_the_same_alerts_as_detect(
     )
     engine = make_engine(empty_database_url)
     migrate.upgrade(engine)
-    election = orjson.loads(summary.truth_path.read_bytes())["election"]
-    with Session(engine) as db:
-        row = Election(
-            name=election["name"],
-            start_date=parse_datetime(election["start"]),
-            end_date=parse_datetime(election["end"]),
-            timezone=election["timezone"],
-        )
-        db.add(row)
-        db.commit()
-        import_registry(db, summary.registry, election_id=row.id)
-        db.commit()
-        election_id = row.id
+    truth = orjson.loads(summary.truth_path.read_bytes())
+    election_id = register_simulated_election(engine, summary.registry, truth)
     by_hour: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(summary.data_dir.iterdir()):
         by_hour[path.stem.rsplit("_", 1)[-1]].append(path)

@@ -171,6 +171,28 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
     return ev
 
 
+def register_simulated_election(engine: Any, registry: Path, truth: dict[str, Any]) -> str:
+    """Create the simulated election (from ``truth.json``) and import its registry; its id."""
+    from sqlalchemy.orm import Session
+
+    from election_monitor.ingest.registry import import_registry
+    from election_monitor.models import Election
+
+    e = truth["election"]
+    with Session(engine) as db:
+        election = Election(
+            name=e["name"],
+            start_date=parse_datetime(e["start"]),
+            end_date=parse_datetime(e["end"]),
+            timezone=e["timezone"],
+        )
+        db.add(election)
+        db.commit()
+        import_registry(db, registry, election_id=election.id)
+        db.commit()
+        return str(election.id)
+
+
 def prepare_seed(
     *,
     seed: int,
@@ -188,13 +210,10 @@ def prepare_seed(
     import time
 
     import orjson
-    from sqlalchemy.orm import Session
 
     from election_monitor.db import migrate
     from election_monitor.db.session import make_engine
-    from election_monitor.ingest.registry import import_registry
     from election_monitor.ingest.service import ingest_paths
-    from election_monitor.models import Election
     from election_monitor.simulate.config import SimulationConfig
     from election_monitor.simulate.runner import simulate
 
@@ -212,19 +231,7 @@ def prepare_seed(
     db_path.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{db_path}")
     migrate.upgrade(engine)
-    e = truth["election"]
-    with Session(engine) as db:
-        election = Election(
-            name=e["name"],
-            start_date=parse_datetime(e["start"]),
-            end_date=parse_datetime(e["end"]),
-            timezone=e["timezone"],
-        )
-        db.add(election)
-        db.commit()
-        import_registry(db, summary.registry, election_id=election.id)
-        db.commit()
-        election_id = election.id
+    election_id = register_simulated_election(engine, summary.registry, truth)
     t1 = time.perf_counter()
     ingest_paths(engine, [summary.data_dir], election_id=election_id)
     t2 = time.perf_counter()
