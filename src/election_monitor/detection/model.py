@@ -247,6 +247,12 @@ def _common(
     return out, n_used
 
 
+def _phase(s: DetectionSettings, xy: NDArray, xx: NDArray) -> tuple[NDArray, NDArray]:
+    """Each constituency's phase (ridge estimate, clipped) and its precision."""
+    precision = xx + 1.0 / s.phase_sd_hours**2
+    return np.clip(xy / precision, -s.phase_max_hours, s.phase_max_hours), precision
+
+
 @dataclass
 class _Cells:
     """What the pace and neighbour views read: counts, expectations and their log misfits."""
@@ -260,7 +266,10 @@ class _Cells:
     def __post_init__(self) -> None:
         self.log_r = np.log((self.counts + 0.5) / (self.mu + 0.5))
         self.var_r = 1.0 / (self.counts + 0.5) + 1.0 / self.k_steady
-        self.log_mu = np.log(np.maximum(self.mu, 1e-3))
+        log_mu = np.log(np.maximum(self.mu, 1e-3))
+        # bend[:, i]: second difference of the log expectation centred on hour i (0 at the ends)
+        self.bend = np.zeros_like(log_mu)
+        self.bend[:, 1:-1] = log_mu[:, 2:] - 2 * log_mu[:, 1:-1] + log_mu[:, :-2]
 
 
 def _after_previous_hour(s: DetectionSettings, cells: _Cells) -> tuple[NDArray, NDArray]:
@@ -272,7 +281,7 @@ def _after_previous_hour(s: DetectionSettings, cells: _Cells) -> tuple[NDArray, 
     two-sided neighbour test).
     """
     counts, mu, k_steady = cells.counts, cells.mu, cells.k_steady
-    log_r, var_r, log_mu = cells.log_r, cells.var_r, cells.log_mu
+    log_r, var_r = cells.log_r, cells.var_r
     n_c, n_h = counts.shape
     mu_prev = np.full((n_c, n_h), np.nan)
     p_prev = np.ones((n_c, n_h))
@@ -282,13 +291,11 @@ def _after_previous_hour(s: DetectionSettings, cells: _Cells) -> tuple[NDArray, 
     mu_prev[:, 1:] = np.where(ok, mu[:, 1:] * np.exp(log_r[:, :-1]), np.nan)
     # Where the expected curve bends (a ramp starting), a constituency a little ahead of its
     # type changes pace by about its phase error x the change of slope.
-    bend = np.zeros((n_c, n_h - 1))
-    bend[:, 1:] = log_mu[:, 2:] - 2 * log_mu[:, 1:-1] + log_mu[:, :-2]
     inv_k = (
         1.0 / k_steady[:, 1:]
         + var_r[:, :-1]
         + s.spike_neighbour_sd**2
-        + (s.phase_sd_hours * bend) ** 2
+        + (s.phase_sd_hours * cells.bend[:, :-1]) ** 2
     )
     idx = np.nonzero(ok)
     at = (idx[0], idx[1] + 1)
@@ -316,7 +323,7 @@ def _neighbour_spikes(
     normal hour between two low ones is not a spike.
     """
     counts, mu, k_steady = cells.counts, cells.mu, cells.k_steady
-    log_r, var_r, log_mu = cells.log_r, cells.var_r, cells.log_mu
+    log_r, var_r = cells.log_r, cells.var_r
     n_c, n_h = counts.shape
     mu_local = np.full((n_c, n_h), np.nan)
     p_local = np.ones((n_c, n_h))
@@ -329,12 +336,11 @@ def _neighbour_spikes(
     ok = cells.tested[:, mid] & cells.seen[:, : closed - 2] & cells.seen[:, 2:closed]
     interp = 0.5 * (log_r[:, : closed - 2] + log_r[:, 2:closed])
     mu_local[:, mid] = np.where(ok, mu[:, mid] * np.exp(interp), np.nan)
-    curvature = log_mu[:, : closed - 2] - 2 * log_mu[:, mid] + log_mu[:, 2:closed]
     inv_k = (
         1.0 / k_steady[:, mid]
         + 0.25 * (var_r[:, : closed - 2] + var_r[:, 2:closed])
         + s.spike_neighbour_sd**2
-        + (s.spike_neighbour_curvature * curvature) ** 2
+        + (s.spike_neighbour_curvature * cells.bend[:, mid]) ** 2
     )
     for t in range(1, closed - 1):
         idx = np.flatnonzero(ok[:, t - 1])
@@ -460,8 +466,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         d_log = np.where(known, 0.5 * (absolute[type_of, nxt] - absolute[type_of, prv]), 0.0)
         # Own phase: c votes by the type's clock shifted by delta hours (shape at h - delta),
         # a ridge regression of its earlier log misfits on the shape's slope.
-        phase_prec = ph_xx + 1.0 / s.phase_sd_hours**2
-        delta = np.clip(ph_xy / phase_prec, -s.phase_max_hours, s.phase_max_hours)
+        delta, phase_prec = _phase(s, ph_xy, ph_xx)
         # Applied to first order on the absolute shape's central slope, as it was estimated
         # (``prof`` is relative to the common factor; interpolating a bumpy shape overshoots).
         phase_ratio = np.exp(np.clip(-delta * d_log, -s.phase_max_log, s.phase_max_log))
@@ -619,9 +624,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         mu_prev=mu_prev,
         p_prev=p_prev,
         by_neighbours=by_neighbours,
-        phase=np.clip(
-            ph_xy / (ph_xx + 1.0 / s.phase_sd_hours**2), -s.phase_max_hours, s.phase_max_hours
-        ),
+        phase=_phase(s, ph_xy, ph_xx)[0],
         started=started,
         active=active,
         outage=outage,
