@@ -4,9 +4,22 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install test check format lint types demo serve bench clean
+.PHONY: install system test check format lint types demo serve bench clean
 
-install: $(STAMP)
+# Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
+# installed once when missing and when we may (root with apt-get), skipped otherwise.
+APT_PACKAGES ?=
+
+install: $(STAMP) system
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "installing Debian packages:$$missing"; \
+	        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null; \
+	    else echo "missing Debian packages (install them as root):$$missing"; fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
