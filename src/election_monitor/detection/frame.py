@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from sqlalchemy import BigInteger, Connection, Integer, cast, func, select
 
+from election_monitor.detection.horizon import data_horizon
 from election_monitor.detection.settings import DetectionSettings
+from election_monitor.enums import ConstituencyStatus
 from election_monitor.models import Constituency, Election, HourlyStats
 from election_monitor.timeutil import ensure_utc
 
@@ -59,6 +61,11 @@ class ConstituencyFacts:
     last_data_time: datetime | None
 
     @property
+    def finished(self) -> bool:
+        """The contract's finishVoting is loaded: it owes no more voting data."""
+        return self.status == ConstituencyStatus.COMPLETED.value
+
+    @property
     def denominator(self) -> int:
         """Registered voters, else the voter list the chain announced."""
         return self.registered or self.voters_listed
@@ -81,7 +88,11 @@ class Frame:
     rejected: NDArray
     tx: NDArray
     newest: datetime | None  # newest data time across the whole election
-    closed: int  # hours [0, closed) are complete and evaluated
+    closed: int  # hours [0, closed) are settled (the data horizon) and evaluated
+    open_fraction: NDArray  # share of each cell inside the constituency's voting window
+    min_open_fraction: float
+    covered: NDArray  # per constituency: hours [0, covered) of its data are complete
+    awaiting: NDArray  # per constituency: no data yet
     index: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -122,16 +133,28 @@ class Frame:
         return groups
 
     def active(self) -> NDArray:
-        """Cells inside each constituency's voting window (chain dates, else the election's)."""
-        out = np.zeros(self.votes.shape, dtype=bool)
-        starts = np.arange(self.n_hours)
-        for c, f in enumerate(self.facts):
-            start = f.voting_start or self.election_start
-            end = f.voting_end or self.election_end
-            lo = (hour_floor(start) - self.h0) / HOUR
-            hi = (ensure_utc(end) - self.h0) / HOUR
-            out[c] = (starts + 1 > lo) & (starts < hi)
+        """Cells that count as voting: enough of the hour inside the constituency's own
+        window (its chain dates, else the election's)."""
+        out: NDArray = self.open_fraction >= self.min_open_fraction
         return out
+
+    @property
+    def horizon(self) -> datetime:
+        """The end of the last settled hour."""
+        return self.hour(self.closed)
+
+
+def open_fractions(
+    facts: list[ConstituencyFacts], h0: datetime, n_hours: int, start: datetime, end: datetime
+) -> NDArray:
+    """Share of each UTC hour inside each constituency's own voting window."""
+    out = np.zeros((len(facts), n_hours))
+    starts = np.arange(n_hours, dtype=np.float64)
+    for c, f in enumerate(facts):
+        lo = (ensure_utc(f.voting_start or start) - h0) / HOUR
+        hi = (ensure_utc(f.voting_end or end) - h0) / HOUR
+        out[c] = np.clip(np.minimum(starts + 1, hi) - np.maximum(starts, lo), 0.0, 1.0)
+    return out
 
 
 def _facts(row: Any, election_tz: str) -> ConstituencyFacts:
@@ -220,34 +243,54 @@ def load_frame(
     if only is not None:
         stats_query = stats_query.where(HourlyStats.constituency_id.in_(list(index)))
     stats = conn.execute(stats_query).all()
-    newest = newest_data_time(conn, election_id)
     start = ensure_utc(election.start_date)
     end = ensure_utc(election.end_date)
+    # The frame never reaches past the election's window and its margins, whatever a
+    # stray timestamp says.
+    lo = hour_floor(start - timedelta(hours=settings.frame_margin_before_hours))
+    hi = hour_floor(end + timedelta(hours=settings.frame_margin_after_hours))
+    newest = newest_data_time(conn, election_id)
+    if newest is not None:
+        newest = min(max(newest, lo), hi)
+    h0 = start
     for f in facts:
         if f.voting_start is not None:
-            start = min(start, ensure_utc(f.voting_start))
+            f.voting_start = min(max(ensure_utc(f.voting_start), lo), hi)
+            h0 = min(h0, f.voting_start)
         if f.voting_end is not None:
-            end = max(end, ensure_utc(f.voting_end))
-    ci = np.fromiter((index[s[0]] for s in stats), dtype=np.int64, count=len(stats))
+            f.voting_end = min(max(ensure_utc(f.voting_end), lo), hi)
+        if f.last_data_time is not None:
+            f.last_data_time = min(max(ensure_utc(f.last_data_time), lo), hi)
     values = np.asarray([tuple(s[1:]) for s in stats], dtype=np.float64).reshape(-1, 6)
-    seconds = values[:, 0].astype(np.int64) // 3600 * 3600
-    h0 = hour_floor(start)
+    known = np.isfinite(values[:, 0])
+    seconds = np.where(known, values[:, 0], 0).astype(np.int64) // 3600 * 3600
+    inside = known & (seconds >= int(lo.timestamp())) & (seconds <= int(hi.timestamp()))
+    ci = np.fromiter((index[s[0]] for s in stats), dtype=np.int64, count=len(stats))[inside]
+    values, seconds = values[inside], seconds[inside]
+    h0 = hour_floor(h0)
     last = hour_floor(newest) if newest else h0
-    if stats:
+    h0 = min(h0, last)
+    if seconds.size:
         h0 = min(h0, datetime.fromtimestamp(int(seconds.min()), UTC))
         last = max(last, datetime.fromtimestamp(int(seconds.max()), UTC))
     n_hours = int((last - h0) / HOUR) + 1
     shape = (len(facts), n_hours)
     mats = {name: np.zeros(shape, dtype=np.float64) for name in ("v", "b", "vc", "r", "tx")}
-    if stats:
+    if seconds.size:
         ti = (seconds - int(h0.timestamp())) // 3600
         for col, name in enumerate(("v", "b", "vc", "r", "tx"), start=1):
             mats[name][ci, ti] = values[:, col]
-    closed = 0
-    if newest is not None:
-        grace = timedelta(minutes=settings.close_grace_minutes)
-        closed = max(0, int((newest - grace - h0) / HOUR))
-        closed = min(closed, n_hours)
+    fractions = open_fractions(facts, h0, n_hours, start, end)
+    horizon = data_horizon(
+        h0=h0,
+        n_hours=n_hours,
+        last_data=[f.last_data_time for f in facts],
+        finished=[f.finished for f in facts],
+        needs=fractions >= settings.min_open_fraction,
+        grace_minutes=settings.close_grace_minutes,
+        grace_hours=settings.horizon_grace_hours,
+        quorum=settings.horizon_quorum,
+    )
     return Frame(
         election_id=election_id,
         election_name=election.name,
@@ -262,6 +305,48 @@ def load_frame(
         rejected=mats["r"],
         tx=mats["tx"],
         newest=newest,
-        closed=closed,
+        closed=horizon.closed,
+        open_fraction=fractions,
+        min_open_fraction=settings.min_open_fraction,
+        covered=horizon.covered,
+        awaiting=horizon.awaiting,
         index=index,
     )
+
+
+def settled_horizon(conn: Connection, election_id: str, settings: DetectionSettings) -> datetime:
+    """The end of the election's last settled hour, from constituency facts alone (cheap:
+    the ingest hook asks after every file whether an hour closed)."""
+    election = conn.execute(
+        select(Election.timezone, Election.start_date, Election.end_date).where(
+            Election.id == election_id
+        )
+    ).one()
+    rows = conn.execute(select(Constituency).where(Constituency.election_id == election_id)).all()
+    facts = [_facts(r, election.timezone or "UTC") for r in rows]
+    start, end = ensure_utc(election.start_date), ensure_utc(election.end_date)
+    lo = hour_floor(start - timedelta(hours=settings.frame_margin_before_hours))
+    hi = hour_floor(end + timedelta(hours=settings.frame_margin_after_hours))
+    h0 = start
+    for f in facts:
+        for name in ("voting_start", "voting_end", "last_data_time"):
+            value = getattr(f, name)
+            if value is not None:
+                setattr(f, name, min(max(ensure_utc(value), lo), hi))
+        if f.voting_start is not None:
+            h0 = min(h0, f.voting_start)
+    newest = max((f.last_data_time for f in facts if f.last_data_time), default=None)
+    h0 = hour_floor(min(h0, newest) if newest else h0)
+    n_hours = int((hour_floor(newest) - h0) / HOUR) + 1 if newest else 0
+    fractions = open_fractions(facts, h0, n_hours, start, end)
+    horizon = data_horizon(
+        h0=h0,
+        n_hours=n_hours,
+        last_data=[f.last_data_time for f in facts],
+        finished=[f.finished for f in facts],
+        needs=fractions >= settings.min_open_fraction,
+        grace_minutes=settings.close_grace_minutes,
+        grace_hours=settings.horizon_grace_hours,
+        quorum=settings.horizon_quorum,
+    )
+    return h0 + horizon.closed * HOUR

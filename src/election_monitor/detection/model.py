@@ -168,6 +168,7 @@ class Model:
     groups: NDArray  # peer group per constituency
     mu: NDArray  # expected voters (with level)
     mu_struct: NDArray  # expected voters without the own level
+    mu_pre: NDArray  # expected voters without the common (regional) factor
     k_eff: NDArray  # NB shape per cell
     k_steady: NDArray  # the same without the phase term (sums over several hours)
     p_up_unshifted: NDArray  # upper mid-p at mu itself (no phase tolerance)
@@ -410,6 +411,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
 
     mu = np.zeros_like(counts)
     mu_struct = np.zeros_like(counts)
+    mu_pre = np.zeros_like(counts)
     k_eff = np.full_like(counts, s.nb_shape_default)
     k_steady = np.full_like(counts, s.nb_shape_default)
     p_up_unshifted = np.ones_like(counts)
@@ -492,13 +494,16 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         weight = np.where(seen_mu > 0, tau2 / (tau2 + est_var), 0.0)
         own = np.exp(np.clip(weight * est, np.log(s.level_min), np.log(s.level_max)))
         level = lvl_num / lvl_den
-        base = registered * f_c * own  # expected without level and common factor
+        # Expected counts scale with the share of the hour the voting is open.
+        reg_t = registered * frame.open_fraction[:, t]
+        base = reg_t * f_c * own  # expected without level and common factor
         v_t = counts[:, t]
         pre = level * base
         eligible = has_data[:, t] & active[:, t] & (pre >= s.common_min_expected)
         ratio = (v_t + 0.5) / (pre + 0.5)
         common, n_common = _common(ratio, eligible, levels, s.common_min_peers)
         mu_struct[:, t] = base * common
+        mu_pre[:, t] = pre
         mu_t = pre * common
         mu[:, t] = mu_t
         # Phase: the constituency's own timing may run ahead or behind its type's by about
@@ -576,16 +581,16 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         np.add.at(
             own_mu,
             (rows[own_cell], h[own_cell]),
-            (level * registered * f_type * common)[own_cell],
+            (level * reg_t * f_type * common)[own_cell],
         )
-        unshifted = level * registered * f_type * common
+        unshifted = level * reg_t * f_type * common
         r0 = np.log((v_t + 0.5) / (unshifted + 0.5))
         w = np.where(own_cell & known, 1.0 / (1.0 / (unshifted + 0.5) + 1.0 / k_cell), 0.0)
         if s.phase_max_hours > 0:
             ph_xy += w * r0 * -d_log
             ph_xx += w * d_log**2
         # The type's shape at h learns from c with c's exposure moved by its phase.
-        exposure = registered[upd] * own[upd] * phase_ratio[upd]
+        exposure = reg_t[upd] * own[upd] * phase_ratio[upd]
         np.add.at(shape_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
         np.add.at(shape_r, (type_of[upd], h[upd]), exposure * common[upd])
         np.add.at(abs_v, (type_of[upd], h[upd]), v_t[upd] / np.maximum(level[upd], 1e-3))
@@ -607,6 +612,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         groups=groups,
         mu=mu,
         mu_struct=mu_struct,
+        mu_pre=mu_pre,
         k_eff=k_eff,
         k_steady=k_steady,
         p_up_unshifted=p_up_unshifted,

@@ -15,9 +15,10 @@ Two entry points that reach the same state on the same data:
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,10 @@ from election_monitor.alerts.service import (
     withdraw,
 )
 from election_monitor.detection.frame import (
-    HOUR,
     Frame,
     election_ids,
-    hour_floor,
     load_frame,
-    newest_data_time,
+    settled_horizon,
 )
 from election_monitor.detection.rules import REGISTRY, Context, Rule
 from election_monitor.detection.score import score_constituencies
@@ -198,7 +197,7 @@ def _statistical_pass(
     frame = frame or load_frame(conn, election_id, settings)
     ctx = Context(conn=conn, frame=frame, settings=settings, scope={f.id for f in frame.facts})
     signals = _evaluate(statistical_rules(), ctx, report)
-    data_time = frame.hour(frame.closed) if frame.closed else None
+    data_time = frame.horizon if frame.closed else None
     result, alerts = _reconcile(db, election_id, signals, settings=settings, resolve_at=data_time)
     _merge(report, result)
     report.scored = _store_scores(
@@ -247,7 +246,16 @@ def detect(
 
 
 class DetectionHook:
-    """An ingest ``BatchHook``: incremental detection inside each batch's transaction."""
+    """An ingest hook: incremental detection inside the ingest's transactions.
+
+    - after each batch, the exact rules for the constituencies and hours it touched (O(batch));
+    - after each file, the statistical pass, but only when the data horizon moved (an hour
+      settled for the whole election) or when data arrived below the horizon already
+      evaluated (a late file), and then at most once per ``refit_seconds``;
+    - at the end of a run, whatever is still pending.
+    Every statistical quantity at hour t uses settled data up to t only, so the alerts do not
+    depend on the order the files arrive in.
+    """
 
     def __init__(
         self,
@@ -256,8 +264,12 @@ class DetectionHook:
         settings_file: SettingsFile | None = None,
     ) -> None:
         self.file = settings_file or load_settings_file(settings_path)
-        #: election id -> end of the last complete hour evaluated by this process
+        #: election id -> the settled horizon its last statistical pass evaluated
         self.evaluated_through: dict[str, datetime] = {}
+        #: elections with data since their last statistical pass -> it reached below the
+        #: horizon evaluated then (a late file)
+        self.pending: dict[str, bool] = {}
+        self.last_pass: dict[str, float] = {}
         self.reports: list[DetectionReport] = []
 
     def __call__(self, conn: Connection, batch: Any) -> None:
@@ -278,10 +290,18 @@ class DetectionHook:
             join_transaction_mode="rollback_only",
         ) as db:
             for eid in election_ids(conn, touched):
-                self._run(conn, db, eid, touched, batch, conflicts)
+                self._exact(conn, db, eid, touched, batch, conflicts)
             db.flush()
 
-    def _run(
+    def file_done(self, conn: Connection) -> None:
+        """A file is fully read: run the statistical pass where an hour settled."""
+        self._statistical(conn, force=False)
+
+    def finish(self, conn: Connection) -> None:
+        """The run is over: nothing stays pending."""
+        self._statistical(conn, force=True)
+
+    def _exact(
         self,
         conn: Connection,
         db: Session,
@@ -293,14 +313,7 @@ class DetectionHook:
         started = time.perf_counter()
         settings = _settings(conn, self.file, election_id)
         report = DetectionReport(election_id=election_id, mode="exact")
-        newest = newest_data_time(conn, election_id)
-        statistical = False
-        if newest is not None:
-            closed_until = hour_floor(newest - timedelta(minutes=settings.close_grace_minutes))
-            late = any(hour + HOUR <= closed_until for _, hour in batch.buckets)
-            statistical = late or self.evaluated_through.get(election_id) != closed_until
-        # One frame serves both passes when the statistical one runs; else only what changed.
-        frame = load_frame(conn, election_id, settings, only=None if statistical else touched)
+        frame = load_frame(conn, election_id, settings, only=touched)
         ctx = Context(
             conn=conn,
             frame=frame,
@@ -312,9 +325,37 @@ class DetectionHook:
         exact = _evaluate(exact_rules(), ctx, report)
         result, _ = _reconcile(db, election_id, exact, settings=settings, resolve_at=None)
         _merge(report, result)
-        if statistical and newest is not None:
-            report.mode = "exact+statistical"
-            _statistical_pass(conn, db, election_id, settings, report, frame)
-            self.evaluated_through[election_id] = closed_until
+        evaluated = self.evaluated_through.get(election_id)
+        late = evaluated is not None and any(hour < evaluated for _, hour in batch.buckets)
+        self.pending[election_id] = self.pending.get(election_id, False) or late
         report.seconds = round(time.perf_counter() - started, 3)
         self.reports.append(report)
+
+    def _statistical(self, conn: Connection, *, force: bool) -> None:
+        if not self.pending:
+            return
+        with Session(
+            bind=conn,
+            autoflush=False,
+            expire_on_commit=False,
+            join_transaction_mode="rollback_only",
+        ) as db:
+            for election_id, late in sorted(self.pending.items()):
+                settings = _settings(conn, self.file, election_id)
+                horizon = settled_horizon(conn, election_id, settings)
+                moved = horizon != self.evaluated_through.get(election_id)
+                if not (moved or late):
+                    continue
+                since = time.perf_counter() - self.last_pass.get(election_id, -math.inf)
+                if not (force or moved or since >= settings.refit_seconds):
+                    continue
+                started = time.perf_counter()
+                report = DetectionReport(election_id=election_id, mode="statistical")
+                wake_expired_snoozes(db)
+                _statistical_pass(conn, db, election_id, settings, report)
+                report.seconds = round(time.perf_counter() - started, 3)
+                self.reports.append(report)
+                self.evaluated_through[election_id] = horizon
+                self.last_pass[election_id] = time.perf_counter()
+                del self.pending[election_id]
+            db.flush()

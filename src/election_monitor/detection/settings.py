@@ -35,8 +35,22 @@ class DetectionSettings:
     """Every threshold and window the detectors use (see docs/detection.md)."""
 
     # -- time base --------------------------------------------------------------------
-    #: An hour is evaluated once the election's newest data is this far past its end.
+    #: A constituency's newest data this close to an hour's end counts as reaching it.
     close_grace_minutes: float = 15.0
+    #: A constituency that owes data for an hour stops holding the election's horizon back
+    #: once this share of the constituencies voting then have data this many hours beyond
+    #: it (its feed stopped, or its data has not arrived: see docs/detection.md).
+    horizon_quorum: float = 0.8
+    horizon_grace_hours: float = 1.0
+    #: During an ingest, data below the horizon already evaluated (a late file) is re-scored
+    #: at most this often (and always at the end of the run).
+    refit_seconds: float = 30.0
+    #: Detection looks at most this far before the election's start and after its end (a
+    #: stray timestamp must not stretch the hourly matrices over decades).
+    frame_margin_before_hours: float = 24.0
+    frame_margin_after_hours: float = 168.0
+    #: The share of an hour a voting window must cover for the hour to count as voting.
+    min_open_fraction: float = 0.25
     #: Statistical alerts resolve after this many hours of data without new evidence.
     clean_hours: float = 3.0
     #: Velocity tests start this many hours after a constituency's first data.

@@ -32,8 +32,17 @@ DEFAULT_COMMIT_ROWS = 100_000
 
 #: Called after each committed batch with the file and how many rows it has settled so far.
 ProgressCallback = Callable[[Path, int], None]
-#: Called inside each batch's transaction (detection plugs in here).
+#: Called inside each batch's transaction (detection plugs in here). A hook may also have
+#: ``file_done(conn)``, called in the transaction that closes each file's job (the file's data
+#: now reaches as far as it ever will), and ``finish(conn)``, called once at the end of a run.
 BatchHook = Callable[[Connection, BatchResult], None]
+
+
+def _call_optional(hooks: Sequence[BatchHook], name: str, conn: Connection) -> None:
+    for hook in hooks:
+        method = getattr(hook, name, None)
+        if method is not None:
+            method(conn)
 
 
 @dataclass
@@ -119,6 +128,9 @@ def ingest_paths(
             summary=summary,
         )
         summary.files.append(result)
+    if any(hasattr(hook, "finish") for hook in hooks):
+        with engine.begin() as conn:
+            _call_optional(hooks, "finish", conn)
     return summary
 
 
@@ -187,6 +199,7 @@ def ingest_file(
             error = f"{type(exc).__name__}: {exc}"
     with engine.begin() as conn:
         totals = jobs.finish_job(conn, plan.job_id, error=error)
+        _call_optional(hooks, "file_done", conn)
     result.status = "failed" if error else "completed"
     result.error = error
     result.rows_read = int(totals["rows_read"] or 0)

@@ -269,6 +269,13 @@ def refresh_totals(
         last_tx = conn.execute(last_tx_query, {"cid": cid}).scalar_one()
         fact = facts.get(cid, {})
         denominator = int(registered.get(cid) or 0) or int(fact.get("voters_listed", 0))
+        last_data = _latest(last_tx, fact.get("last_event"))
+        if fact.get("finished"):
+            status = ConstituencyStatus.COMPLETED.value
+        elif last_data is None:
+            status = ConstituencyStatus.AWAITING_DATA.value
+        else:
+            status = ConstituencyStatus.ACTIVE.value
         values: dict[str, Any] = {
             "bulletins_issued": int(bulletins),
             "votes_cast": votes,
@@ -276,16 +283,12 @@ def refresh_totals(
             "rejected_votes": int(rejected),
             "participation_rate": round(100.0 * votes / denominator, 4) if denominator else 0.0,
             "last_update_time": now,
-            "last_data_time": _latest(last_tx, fact.get("last_event")),
+            "last_data_time": last_data,
             "voters_listed": int(fact.get("voters_listed", 0)),
             "voting_start": fact.get("voting_start"),
             "voting_end": fact.get("voting_end"),
             "revote_blocked": fact.get("revote_blocked"),
-            "status": (
-                ConstituencyStatus.COMPLETED.value
-                if fact.get("finished")
-                else ConstituencyStatus.ACTIVE.value
-            ),
+            "status": status,
         }
         conn.execute(update(Constituency).where(Constituency.id == cid).values(**values))
         name = fact.get("name")

@@ -606,19 +606,11 @@ class ConstituencyOffline(Rule):
     def evaluate(self, ctx: Context) -> list[Signal]:
         m, f = ctx.model, ctx.frame
         out: list[Signal] = []
-        silent = (f.tx <= 0) & m.active
+        # Silence is evidence only inside the settled horizon (the others' data moved on, or
+        # this constituency's own data resumed after the gap) and only for a feed that has
+        # sent something: a constituency without any data yet is awaiting data, not offline.
+        silent = (f.tx <= 0) & m.active & ~f.awaiting[:, None]
         silent[:, f.closed :] = False
-        # Before a constituency's first data, an hour counts only when another constituency
-        # of its time zone already sends: voting opens by local clocks, and without the
-        # chain's startVoting yet, "not open" and "offline" differ only by the zone's peers.
-        zones = np.asarray([fc.timezone for fc in f.facts])
-        zone_sends = np.zeros_like(silent)
-        for zone in set(zones.tolist()):
-            rows = zones == zone
-            sending = (f.tx[rows] > 0).sum(axis=0)
-            zone_sends[rows] = sending[None, :] - (f.tx[rows] > 0) > 0
-        before_start = np.arange(f.n_hours)[None, :] < m.started[:, None]
-        silent &= ~before_start | zone_sends
         k = m.k_eff
         with np.errstate(divide="ignore", invalid="ignore"):
             ln_p0 = k * np.log(k / (k + np.maximum(m.mu_offline, 0.0)))
@@ -826,8 +818,9 @@ class RevoteSurge(Rule):
     def evaluate(self, ctx: Context) -> list[Signal]:
         m, f, s = ctx.model, ctx.frame, ctx.settings
         allowed = np.asarray([fc.revote_blocked is False for fc in f.facts])
-        votes = np.asarray([float(fc.votes) for fc in f.facts])
-        rev = np.asarray([float(fc.revotes) for fc in f.facts])
+        # Up to the data horizon (totals may already hold data beyond it).
+        votes = f.votes[:, : f.closed].sum(axis=1)
+        rev = np.maximum(f.vote_calls[:, : f.closed].sum(axis=1) - votes, 0.0)
         ok = allowed & (votes >= 50)
         out = []
         for g in np.unique(m.groups[ok]) if ok.any() else []:
@@ -862,7 +855,7 @@ class RevoteSurge(Rule):
                             "peers_share": round(float(s0), 4),
                             "z": round(float(z), 2),
                         },
-                        last_seen=iso(f.newest) or "",
+                        last_seen=iso(f.horizon) or "",
                         magnitude=float(rev[c]),
                         score_evidence=evidence_from_p(float(stats.norm.sf(z)), ctx),
                     )
