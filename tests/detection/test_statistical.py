@@ -162,3 +162,17 @@ def test_early_hours_are_not_tested_during_warm_up(db: Session, hours: int) -> N
     syn.votes[0, 0] *= 10
     alerts = _run(db, syn)
     assert not _of(alerts, "unusual_spike")
+
+
+def test_a_whole_region_surging_for_one_hour_is_a_correlated_spike(db: Session) -> None:
+    # Regional shocks of about 7 % an hour (k = 200): a 2x hour is far outside them.
+    syn = builders.make(n=40, hours=48, seed=7, k_region=200.0)
+    region = [i for i, r in enumerate(syn.regions) if r == "R1"]
+    syn.votes[region, 30] *= 2.0  # every member, the same hour: the regional factor absorbs it
+    found = _of(_run(db, syn), "correlated_spike")
+    named = {a.constituency_id for a in found}
+    assert len(named & {syn.ids[i] for i in region}) >= 0.8 * len(region)
+    assert named <= {syn.ids[i] for i in region}
+    group = found[0].details["group"]
+    assert (group["kind"], group["name"]) == ("region", "R1")
+    assert group["hours"][0]["test"] == "share"

@@ -168,6 +168,23 @@ class DetectionSettings:
     correlated_min_ratio: float = 1.5
     #: Once a region-hour alarms, members with a tail p below this are named too.
     correlated_member_p: float = 0.1
+    #: A group's share of the country's voters in an hour (see docs/detection.md):
+    #: groups of at least this many tested members (and at most half the country) ...
+    regional_min_members: int = 3
+    #: ... with at least this many expected voters in the group and in the rest ...
+    regional_min_expected: float = 30.0
+    #: ... and this many earlier quiet hours (of at most regional_history_hours) to learn
+    #: its usual share and between-hour spread (never below regional_min_sd in log) ...
+    regional_min_history: int = 6
+    regional_history_hours: int = 24
+    regional_min_sd: float = 0.05
+    #: ... alarm at BH q <= regional_q with the share at least regional_min_ratio x usual
+    #: and regional_min_excess extra voters; hours above z = regional_history_z are kept
+    #: out of the history.
+    regional_q: float = 0.01
+    regional_min_ratio: float = 1.5
+    regional_min_excess: float = 30.0
+    regional_history_z: float = 3.0
     outage_share: float = 0.5  # of active constituencies silent in the same hour
     outage_min_constituencies: int = 3
 

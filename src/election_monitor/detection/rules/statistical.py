@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -524,70 +525,251 @@ class CorrelatedSpike(Rule):
                 else:
                     quiet[0] += float((ps < cal).sum())
                     quiet[1] += n
-        per_member: dict[tuple[int, str], list[int]] = defaultdict(list)
         named = exceeding(s.correlated_member_p)
-        for r, t in alarms:
-            for ci in np.flatnonzero(named[:, t] & (rid == r)):
-                per_member[(int(ci), ctx.day_key(int(ci), t))].append(t)
-        out = []
-        for (c, day), hours in sorted(per_member.items()):
-            hours.sort()
-            r = int(rid[c])
-            consecutive = any((r, t - 1) in alarms or (r, t + 1) in alarms for t in hours)
-            groups: list[dict[str, Any]] = [
-                {
-                    "hour": iso(f.hour(t)),
-                    "members_exceeding": alarms[(r, t)][0],
-                    "members_tested": alarms[(r, t)][1],
-                    "tail_p": alarms[(r, t)][2],
-                    "member_ids": [f.facts[j].id for j in np.flatnonzero(named[:, t] & (rid == r))][
-                        :50
-                    ],
-                }
-                for t in hours
-            ]
-            rows: list[dict[str, Any]] = [
-                {
-                    "hour": iso(f.hour(t)),
-                    "observed": int(votes_m[c, t]),
-                    "expected": round(float(mu[c, t]), 1),
-                }
-                for t in hours
-            ]
-            excess = sum(x["observed"] - x["expected"] for x in rows)
-            out.append(
-                _stat(
-                    type(self),
-                    ctx,
-                    c,
-                    day,
-                    severity=CRIT if consecutive else WARN,
-                    title=(
-                        f"Simultaneous surge in region {names[r]}: {groups[0]['members_exceeding']}"
-                        f" of {groups[0]['members_tested']} constituencies"
-                    ),
-                    description=(
-                        f"{f.facts[c].name} surged together with other constituencies of region "
-                        f"{names[r]} on {day}; investigate as a group (coordinated action or a "
-                        "regional event)."
-                    ),
-                    evidence={
-                        "group": {"region": names[r], "hours": groups},
-                        "hours": rows,
-                        "excess_votes": round(excess, 1),
-                        "expected_how": _model_note(ctx) + "; a member's p is its smallest "
-                        "upper-tail p against the model, the previous hour's pace and the "
-                        "neighbouring hours (observed >= correlated_min_ratio x each); the "
-                        "region-hour alarms when the k-th smallest member p is improbable for "
-                        "the region's size under a beta-binomial null (ICC correlated_icc), "
-                        "Bonferroni over k; members named at p < correlated_member_p",
-                    },
-                    last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
-                    magnitude=float(excess),
-                    score_evidence=evidence_from_p(min(g["tail_p"] for g in groups), ctx),
-                )
+        found: list[GroupAlarm] = [
+            GroupAlarm(
+                kind="region",
+                name=names[r],
+                t=t,
+                members=[int(j) for j in np.flatnonzero(named[:, t] & (rid == r))],
+                exceeding=k,
+                tested=n,
+                p=tail,
+                test="members",
             )
+            for (r, t), (k, n, tail) in alarms.items()
+        ]
+        found += group_surges(ctx)
+        return _correlated_signals(type(self), ctx, found)
+
+
+@dataclass
+class GroupAlarm:
+    """One group-hour found surging together, and the members named in it."""
+
+    kind: str  # region, timezone or type
+    name: str
+    t: int
+    members: list[int]
+    exceeding: int
+    tested: int
+    p: float
+    test: str  # members (k-th smallest member p) or share (the group's share of the country)
+    ratio: float | None = None
+    excess: float | None = None
+    scale: float | None = None  # share test: the member's expectation is mu_pre x this
+
+    def evidence(self, ctx: Context) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "group": f"{self.kind}:{self.name}",
+            "hour": iso(ctx.frame.hour(self.t)),
+            "members_exceeding": self.exceeding,
+            "members_tested": self.tested,
+            "tail_p": self.p,
+            "test": self.test,
+            "member_ids": [ctx.frame.facts[j].id for j in self.members][:50],
+        }
+        if self.ratio is not None:
+            out["share_ratio"] = round(self.ratio, 3)
+            out["excess_votes"] = round(self.excess or 0.0, 1)
         return out
+
+
+def group_surges(ctx: Context) -> list[GroupAlarm]:
+    """Groups (region, time zone, constituency type) whose share of the country's voters in
+    one hour jumps far above its usual share and above its neighbouring hours.
+
+    x(t) = log of the group's observed / expected-without-the-regional-factor, minus the same
+    for the rest of the country: a national swing cancels, a regional one does not (the
+    model's regional factor absorbs it, so the per-member tests cannot see it). Two views,
+    both must be improbable (the larger p counts): x(t) against the group's usual x and its
+    between-hour spread, learned from earlier quiet hours; and x(t) against the mean of
+    x(t-1) and x(t+1) (a group whose timing differs from its type's drifts over hours, a
+    surge jumps). Poisson noise of the hour's counts is added; BH over every group-hour.
+    """
+    m, f, s = ctx.model, ctx.frame, ctx.settings
+    n_c = len(f.facts)
+    keys = {
+        "region": [fc.region for fc in f.facts],
+        "timezone": [fc.timezone for fc in f.facts],
+        "type": [fc.type for fc in f.facts],
+    }
+    tests: list[tuple[str, str, int, NDArray, float, float, float]] = []
+    z_pairs: list[tuple[float, float]] = []
+    for kind, labels in keys.items():
+        arr = np.asarray(labels)
+        for name in sorted(set(labels)):
+            inside = arr == name
+            if inside.sum() < s.regional_min_members or inside.sum() > n_c / 2:
+                continue
+            series = _share_series(ctx, inside)
+            level_hist: list[tuple[float, float]] = []  # quiet hours: (x, Poisson variance)
+            jump_hist: list[tuple[float, float]] = []  # (x - neighbours' mean, its variance)
+            for t in sorted(series):
+                x, var, o_g, e_g, rest = series[t]
+                around = (series.get(t - 1), series.get(t + 1))
+                jump = None
+                if around[0] is not None and around[1] is not None:
+                    mean = 0.5 * (around[0][0] + around[1][0])
+                    jump = (x - mean, var + 0.25 * (around[0][1] + around[1][1]))
+                z_level = _z(x, var, level_hist, s)
+                z_jump = _z(jump[0], jump[1], jump_hist, s) if jump else None
+                if z_level is not None and z_jump is not None:
+                    centre = float(
+                        np.median([h[0] for h in level_hist[-s.regional_history_hours :]])
+                    )
+                    expected = e_g * rest * math.exp(centre)
+                    tests.append(
+                        (kind, name, t, series_members(m, inside, t), math.exp(x - centre),
+                         o_g - expected, expected / max(e_g, 1e-9))
+                    )  # fmt: skip
+                    z_pairs.append((z_level, z_jump))
+                if (z_level or 0.0) <= s.regional_history_z:
+                    level_hist.append((x, var))  # a surge must not become the usual share
+                if jump and (z_jump or 0.0) <= s.regional_history_z:
+                    jump_hist.append(jump)
+    if not tests:
+        return []
+    z = np.asarray(z_pairs)
+    p = np.maximum(stats.norm.sf(z[:, 0]), stats.norm.sf(z[:, 1]))
+    q = bh_adjust(p)
+    out = []
+    for (kind, name, t, g, ratio, excess, scale), p_i, q_i in zip(tests, p, q, strict=True):
+        if q_i > s.regional_q or ratio < s.regional_min_ratio or excess < s.regional_min_excess:
+            continue
+        members = np.flatnonzero(g & (f.votes[:, t] > scale * m.mu_pre[:, t]))
+        out.append(
+            GroupAlarm(
+                kind=kind,
+                name=name,
+                t=t,
+                members=[int(c) for c in members],
+                exceeding=int(members.size),
+                tested=int(g.sum()),
+                p=float(p_i),
+                test="share",
+                ratio=float(ratio),
+                excess=float(excess),
+                scale=float(scale),
+            )
+        )
+    return out
+
+
+def series_members(m: Any, inside: NDArray, t: int) -> NDArray:
+    out: NDArray = m.tested[:, t] & inside
+    return out
+
+
+def _share_series(
+    ctx: Context, inside: NDArray
+) -> dict[int, tuple[float, float, float, float, float]]:
+    """Per settled hour: x, its Poisson variance, the group's observed and expected (without
+    the regional factor), and the rest of the country's observed / expected ratio."""
+    m, f, s = ctx.model, ctx.frame, ctx.settings
+    out: dict[int, tuple[float, float, float, float, float]] = {}
+    for t in range(f.closed):
+        use = m.tested[:, t]
+        g, r = use & inside, use & ~inside
+        if g.sum() < s.regional_min_members or r.sum() < s.regional_min_members:
+            continue
+        o_g, e_g = float(f.votes[g, t].sum()), float(m.mu_pre[g, t].sum())
+        o_r, e_r = float(f.votes[r, t].sum()), float(m.mu_pre[r, t].sum())
+        if min(o_r, e_r, e_g) <= 0:
+            continue
+        rest = o_r / e_r
+        if e_g * rest < s.regional_min_expected or o_r < s.regional_min_expected:
+            continue
+        x = math.log((o_g + 0.5) / (e_g * rest + 0.5))
+        var = 1.0 / max(e_g * rest, 1.0) + 1.0 / o_r
+        out[t] = (x, var, o_g, e_g, rest)
+    return out
+
+
+def _z(x: float, var: float, history: list[tuple[float, float]], s: Any) -> float | None:
+    """x against the median of its recent history, with the history's extra-Poisson spread
+    (1.4826 MAD, never below regional_min_sd) plus this hour's Poisson variance."""
+    if len(history) < s.regional_min_history:
+        return None
+    recent = history[-s.regional_history_hours :]
+    xs = np.asarray([h[0] for h in recent])
+    centre = float(np.median(xs))
+    spread2 = (1.4826 * float(np.median(np.abs(xs - centre)))) ** 2
+    extra = max(spread2 - float(np.median([h[1] for h in recent])), s.regional_min_sd**2)
+    return (x - centre) / math.sqrt(extra + var)
+
+
+def _correlated_signals(rule: type[Rule], ctx: Context, found: list[GroupAlarm]) -> list[Signal]:
+    """One signal per member and local day, naming every group-hour it was part of."""
+    f, m = ctx.frame, ctx.model
+    per_member: dict[tuple[int, str], list[GroupAlarm]] = defaultdict(list)
+    alarmed = {(a.kind, a.name, a.t) for a in found}
+    for alarm in found:
+        for c in alarm.members:
+            per_member[(c, ctx.day_key(c, alarm.t))].append(alarm)
+    out = []
+    for (c, day), member_alarms in sorted(per_member.items()):
+        member_alarms.sort(key=lambda a: (a.t, a.kind, a.name))
+        hours = sorted({a.t for a in member_alarms})
+        share = {a.t: a.scale for a in member_alarms if a.scale is not None}
+        consecutive = any(
+            (a.kind, a.name, a.t - 1) in alarmed or (a.kind, a.name, a.t + 1) in alarmed
+            for a in member_alarms
+        )
+        rows: list[dict[str, Any]] = [
+            {
+                "hour": iso(f.hour(t)),
+                "observed": int(f.votes[c, t]),
+                "expected": round(float(m.mu[c, t]), 1),
+                "expected_from_rest_of_country": round(float(m.mu_pre[c, t] * share[t]), 1)
+                if t in share
+                else None,
+            }
+            for t in hours
+        ]
+        excess = sum(
+            x["observed"] - (x["expected_from_rest_of_country"] or x["expected"]) for x in rows
+        )
+        first = member_alarms[0]
+        out.append(
+            _stat(
+                rule,
+                ctx,
+                c,
+                day,
+                severity=CRIT if consecutive else WARN,
+                title=(
+                    f"Simultaneous surge in {first.kind} {first.name}: {first.exceeding}"
+                    f" of {first.tested} constituencies"
+                ),
+                description=(
+                    f"{f.facts[c].name} surged together with other constituencies of "
+                    f"{first.kind} {first.name} on {day}; investigate as a group (coordinated "
+                    "action or a regional event)."
+                ),
+                evidence={
+                    "group": {
+                        "kind": first.kind,
+                        "name": first.name,
+                        first.kind: first.name,
+                        "hours": [a.evidence(ctx) for a in member_alarms],
+                    },
+                    "hours": rows,
+                    "excess_votes": round(excess, 1),
+                    "expected_how": _model_note(ctx) + "; a group-hour alarms when (members) "
+                    "the k-th smallest member p (smallest upper-tail p against the model, the "
+                    "previous hour's pace and the neighbouring hours) is improbable for the "
+                    "group's size under a beta-binomial null (ICC correlated_icc), Bonferroni "
+                    "over k; or when (share) the group's observed/expected ratio, divided by "
+                    "the rest of the country's, is far above its usual value given its "
+                    "between-hour spread and Poisson noise (BH over all group-hours)",
+                },
+                last_seen=iso(f.hour(hours[-1]) + HOUR) or "",
+                magnitude=float(excess),
+                score_evidence=evidence_from_p(min(a.p for a in member_alarms), ctx),
+            )
+        )
+    return out
 
 
 @register
