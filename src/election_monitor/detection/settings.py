@@ -181,7 +181,7 @@ class DetectionSettings:
     #: ... alarm at BH q <= regional_q with the share at least regional_min_ratio x usual
     #: and regional_min_excess extra voters; hours above z = regional_history_z are kept
     #: out of the history.
-    regional_q: float = 0.01
+    regional_q: float = 0.001
     regional_min_ratio: float = 1.5
     regional_min_excess: float = 30.0
     regional_history_z: float = 3.0

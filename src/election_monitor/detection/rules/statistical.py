@@ -21,6 +21,7 @@ from election_monitor.detection.frame import HOUR, NDArray
 from election_monitor.detection.model import (
     betabinom_sf,
     bh_adjust,
+    bh_adjust_grouped,
     group_sum,
     lower_midp,
     upper_midp,
@@ -585,7 +586,7 @@ def group_surges(ctx: Context) -> list[GroupAlarm]:
     both must be improbable (the larger p counts): x(t) against the group's usual x and its
     between-hour spread, learned from earlier quiet hours; and x(t) against the mean of
     x(t-1) and x(t+1) (a group whose timing differs from its type's drifts over hours, a
-    surge jumps). Poisson noise of the hour's counts is added; BH over every group-hour.
+    surge jumps). Poisson noise of the hour's counts is added; BH over the groups of each hour.
     """
     m, f, s = ctx.model, ctx.frame, ctx.settings
     n_c = len(f.facts)
@@ -632,7 +633,9 @@ def group_surges(ctx: Context) -> list[GroupAlarm]:
         return []
     z = np.asarray(z_pairs)
     p = np.maximum(stats.norm.sf(z[:, 0]), stats.norm.sf(z[:, 1]))
-    q = bh_adjust(p)
+    # BH over the groups tested in each hour: an hour's verdict is final once it settles
+    # (BH over every hour of the pass would change earlier hours' verdicts as hours are added).
+    q = bh_adjust_grouped(p, np.asarray([x[2] for x in tests]))
     out = []
     for (kind, name, t, g, ratio, excess, scale), p_i, q_i in zip(tests, p, q, strict=True):
         if q_i > s.regional_q or ratio < s.regional_min_ratio or excess < s.regional_min_excess:
