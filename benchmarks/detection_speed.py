@@ -5,8 +5,12 @@ detection tests' generator, tests/detection/builders.py) in a SQLite file, then 
 
 - ``detect`` from scratch over all hours (issue 5: < 5 s for 500 x 72 h);
 - the ingest hook (``DetectionHook``) after one more hourly batch that touches every
-  constituency and completes an hour, i.e. exact rules for the touched buckets plus the full
-  statistical pass (issue 5: < 1 s).
+  constituency and settles an hour, i.e. exact rules for the touched buckets plus the
+  statistical pass at the end of the file (issue 12: < 1 s);
+- the hook after a batch touching one constituency that settles nothing (exact rules for that
+  constituency only: the cost proportional to what changed), against the same for all.
+
+Prints one JSON object.
 
     python benchmarks/detection_speed.py --constituencies 500 --hours 72
 """
@@ -14,6 +18,7 @@ detection tests' generator, tests/detection/builders.py) in a SQLite file, then 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -63,6 +68,15 @@ def main() -> None:
     hook = DetectionHook()
     with engine.begin() as conn:  # the hook has seen the election up to now
         hook(conn, Batch(set(syn.ids), set()))
+        hook.file_done(conn)
+    hour = syn.start + (args.hours - 2) * builders.HOUR
+    small: list[float] = []
+    for cid in syn.ids[: args.repeat]:  # one constituency's late file: nothing settles
+        with engine.begin() as conn:
+            t0 = time.perf_counter()
+            hook(conn, Batch({cid}, {(cid, hour)}))
+            hook.file_done(conn)
+            small.append(time.perf_counter() - t0)
     with Session(engine) as db:
         builders.write(db, syn, upto=args.hours)
         db.commit()
@@ -71,12 +85,23 @@ def main() -> None:
     with engine.begin() as conn:
         t0 = time.perf_counter()
         hook(conn, batch)
+        exact_all = time.perf_counter() - t0
+        hook.file_done(conn)
         incremental = time.perf_counter() - t0
     print(
-        f"{args.constituencies} constituencies x {args.hours} h: detect from scratch "
-        f"{min(scratch):.2f} s (best of {args.repeat}; {', '.join(f'{x:.2f}' for x in scratch)}); "
-        f"incremental after one hourly batch touching every constituency (exact + statistical "
-        f"pass) {incremental:.2f} s; mode {hook.reports[-1].mode}"
+        json.dumps(
+            {
+                "constituencies": args.constituencies,
+                "hours": args.hours,
+                "detect_from_scratch_s": round(min(scratch), 3),
+                "detect_from_scratch_runs_s": [round(x, 3) for x in scratch],
+                "hourly_batch_all_constituencies_s": round(incremental, 3),
+                "of_which_exact_rules_s": round(exact_all, 3),
+                "statistical_pass_ran": hook.reports[-1].mode == "statistical",
+                "batch_one_constituency_nothing_settles_s": round(min(small), 3),
+                "ratio_one_to_all_exact": round(min(small) / exact_all, 4),
+            }
+        )
     )
     engine.dispose()
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from election_monitor.detection import detect
@@ -176,3 +176,39 @@ def test_a_whole_region_surging_for_one_hour_is_a_correlated_spike(db: Session) 
     group = found[0].details["group"]
     assert (group["kind"], group["name"]) == ("region", "R1")
     assert group["hours"][0]["test"] == "share"
+
+
+def test_nothing_is_offline_after_a_contracts_own_finish_or_before_its_own_start(
+    db: Session,
+) -> None:
+    syn = builders.make(n=30, hours=40, seed=8)
+    # C1 finishes 30 s into hour 30 (its finishVoting), C2 opens 3 h late (its startVoting).
+    syn.votes[1, 31:] = syn.bulletins[1, 31:] = syn.rejected[1, 31:] = 0
+    syn.votes[1, 30] = syn.bulletins[1, 30] = syn.rejected[1, 30] = 1
+    syn.votes[2, :3] = syn.bulletins[2, :3] = syn.rejected[2, :3] = 0
+    builders.write(db, syn)
+    finish = syn.start + 30 * builders.HOUR + timedelta(seconds=30)
+    db.execute(
+        update(Constituency)
+        .where(Constituency.id == syn.ids[1])
+        .values(voting_end=finish, status="completed", last_data_time=finish)
+    )
+    db.execute(
+        update(Constituency)
+        .where(Constituency.id == syn.ids[2])
+        .values(voting_start=syn.start + 3 * builders.HOUR)
+    )
+    detect(db.connection(), election_id=syn.election_id)
+    alerts = list(db.scalars(select(Alert)))
+    mine = [a for a in alerts if a.constituency_id in (syn.ids[1], syn.ids[2])]
+    assert not mine, [(a.constituency_id == syn.ids[1], a.type, a.title) for a in mine]
+
+
+def test_a_constituency_without_any_data_is_awaiting_not_offline(db: Session) -> None:
+    syn = builders.make(n=30, hours=40, seed=9)
+    syn.votes[3, :] = syn.bulletins[3, :] = syn.rejected[3, :] = 0  # its file never came
+    alerts = _run(db, syn)
+    assert not [a for a in alerts if a.constituency_id == syn.ids[3]]
+    frame = load_frame(db.connection(), syn.election_id, DetectionSettings())
+    assert frame.awaiting[frame.index[syn.ids[3]]]
+    assert frame.closed >= 38  # the others' hours settle without it (quorum)

@@ -400,9 +400,14 @@ class ParticipationDeviation(Rule):
                 if members.sum() < s.min_group_size:
                     continue
                 tau = _robust_sd(part[members])
-                tot_v, tot_n = cum[members, t].sum(), n_reg[members].sum()
+                tot_n = n_reg[members].sum()
                 idx = np.flatnonzero(members)
-                p0 = (tot_v - cum[idx, t]) / np.maximum(tot_n - n_reg[idx], 1.0)
+                # The peers' votes in the hours this constituency's own window was open: a
+                # contract that opened late is compared with its peers over the same hours.
+                per_hour = f.votes[members, : t + 1].sum(axis=0)
+                open_hours = m.active[idx, : t + 1]
+                peer_votes = open_hours @ per_hour - (open_hours * f.votes[idx, : t + 1]).sum(1)
+                p0 = peer_votes / np.maximum(tot_n - n_reg[idx], 1.0)
                 p0 = np.clip(p0, 1e-6, 1 - 1e-6)
                 z[idx] = (part[idx] - p0) / np.sqrt(p0 * (1 - p0) / n_reg[idx] + tau**2)
                 p0s[idx] = p0
