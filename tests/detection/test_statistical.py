@@ -80,6 +80,9 @@ def test_feed_stalled_is_measured_against_the_newest_data_not_the_clock(db: Sess
     assert [a.constituency_id for a in offline] == [syn.ids[4]]
     assert offline[0].details["ongoing"] is True
     assert offline[0].status == "active"
+    statuses = dict(db.execute(select(Constituency.id, Constituency.status)).all())
+    assert statuses[syn.ids[4]] == "offline"
+    assert statuses[syn.ids[5]] == "active"
 
 
 def test_correlated_surge_in_part_of_a_region_names_the_group(db: Session) -> None:

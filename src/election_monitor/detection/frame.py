@@ -314,9 +314,12 @@ def load_frame(
     )
 
 
-def settled_horizon(conn: Connection, election_id: str, settings: DetectionSettings) -> datetime:
-    """The end of the election's last settled hour, from constituency facts alone (cheap:
-    the ingest hook asks after every file whether an hour closed)."""
+def settled_horizon(
+    conn: Connection, election_id: str, settings: DetectionSettings
+) -> tuple[datetime, datetime]:
+    """The end of the election's last settled hour, and of the last hour every constituency's
+    own data covers, from constituency facts alone (cheap: the ingest hook asks after every
+    file whether an hour settled)."""
     election = conn.execute(
         select(Election.timezone, Election.start_date, Election.end_date).where(
             Election.id == election_id
@@ -349,4 +352,4 @@ def settled_horizon(conn: Connection, election_id: str, settings: DetectionSetti
         grace_hours=settings.horizon_grace_hours,
         quorum=settings.horizon_quorum,
     )
-    return h0 + horizon.closed * HOUR
+    return h0 + horizon.closed * HOUR, h0 + horizon.complete * HOUR

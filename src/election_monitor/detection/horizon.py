@@ -31,6 +31,8 @@ class Horizon:
     covered: NDArray
     #: hours [0, closed) are settled for the whole election
     closed: int
+    #: hours [0, complete) are covered by every constituency's own data (no quorum needed)
+    complete: int
     #: constituencies without any data yet
     awaiting: NDArray
 
@@ -64,7 +66,7 @@ def data_horizon(
             reach = (when - h0).total_seconds() / HOUR.total_seconds() + grace_minutes / 60.0
             covered[c] = int(np.clip(np.floor(reach), 0, n_hours))
     if n_c == 0 or n_hours == 0:
-        return Horizon(covered=covered, closed=0, awaiting=awaiting)
+        return Horizon(covered=covered, closed=0, complete=0, awaiting=awaiting)
     hours = np.arange(n_hours)
     owes = needs & (hours[None, :] >= covered[:, None])
     # Constituencies voting at t whose data reaches beyond t + grace_hours.
@@ -74,4 +76,6 @@ def data_horizon(
     settled = ~owes.any(axis=0) | ((moved >= quorum * voting) & (moved > 0))
     unsettled = np.flatnonzero(~settled)
     closed = int(unsettled[0]) if unsettled.size else n_hours
-    return Horizon(covered=covered, closed=closed, awaiting=awaiting)
+    owed = np.flatnonzero(owes.any(axis=0))
+    complete = min(closed, int(owed[0]) if owed.size else n_hours)
+    return Horizon(covered=covered, closed=closed, complete=complete, awaiting=awaiting)

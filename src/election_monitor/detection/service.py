@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from election_monitor.detection.frame import (
 from election_monitor.detection.rules import REGISTRY, Context, Rule
 from election_monitor.detection.score import score_constituencies
 from election_monitor.detection.settings import DetectionSettings, SettingsFile, load_settings_file
+from election_monitor.enums import AlertType, ConstituencyStatus
 from election_monitor.models import Alert, AnomalyScore, Constituency, Election, Transaction
 from election_monitor.timeutil import utcnow
 
@@ -205,6 +206,33 @@ def _statistical_pass(
     )
     report.closed_hours = frame.closed
     report.data_time = frame.newest.isoformat() if frame.newest else None
+    _mark_offline(conn, election_id, signals)
+
+
+def _mark_offline(conn: Connection, election_id: str, signals: list[Signal]) -> None:
+    """Constituencies silent up to the horizon are ``offline``; back to ``active`` once not."""
+    silent = sorted(
+        {
+            s.constituency_id
+            for s in signals
+            if s.type == AlertType.CONSTITUENCY_OFFLINE.value
+            and s.evidence.get("ongoing")
+            and s.evidence.get("scope") != "platform"
+        }
+    )
+    active, offline = ConstituencyStatus.ACTIVE.value, ConstituencyStatus.OFFLINE.value
+    in_election = Constituency.election_id == election_id
+    conn.execute(
+        update(Constituency)
+        .where(in_election, Constituency.status == offline, Constituency.id.not_in(silent))
+        .values(status=active)
+    )
+    if silent:
+        conn.execute(
+            update(Constituency)
+            .where(in_election, Constituency.status == active, Constituency.id.in_(silent))
+            .values(status=offline)
+        )
 
 
 def _merge(report: DetectionReport, result: Reconciled) -> None:
@@ -269,6 +297,8 @@ class DetectionHook:
         #: elections with data since their last statistical pass -> it reached below the
         #: horizon evaluated then (a late file)
         self.pending: dict[str, bool] = {}
+        #: election id -> the horizon of complete coverage at its last statistical pass
+        self.evaluated_complete: dict[str, datetime] = {}
         self.last_pass: dict[str, float] = {}
         self.reports: list[DetectionReport] = []
 
@@ -342,12 +372,19 @@ class DetectionHook:
         ) as db:
             for election_id, late in sorted(self.pending.items()):
                 settings = _settings(conn, self.file, election_id)
-                horizon = settled_horizon(conn, election_id, settings)
+                horizon, complete = settled_horizon(conn, election_id, settings)
                 moved = horizon != self.evaluated_through.get(election_id)
                 if not (moved or late):
+                    del self.pending[election_id]
                     continue
+                # Hours every constituency's data covers are final: score them now. Hours
+                # settled by the quorum, or late data, wait for refit_seconds or the end of
+                # the run (more files of the same run may still fill them in).
+                covered = complete > self.evaluated_complete.get(
+                    election_id, datetime.min.replace(tzinfo=UTC)
+                )
                 since = time.perf_counter() - self.last_pass.get(election_id, -math.inf)
-                if not (force or moved or since >= settings.refit_seconds):
+                if not (force or covered or since >= settings.refit_seconds):
                     continue
                 started = time.perf_counter()
                 report = DetectionReport(election_id=election_id, mode="statistical")
@@ -356,6 +393,7 @@ class DetectionHook:
                 report.seconds = round(time.perf_counter() - started, 3)
                 self.reports.append(report)
                 self.evaluated_through[election_id] = horizon
+                self.evaluated_complete[election_id] = complete
                 self.last_pass[election_id] = time.perf_counter()
                 del self.pending[election_id]
             db.flush()
