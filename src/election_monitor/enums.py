@@ -26,8 +26,6 @@ class ConstituencyStatus(StrEnum):
     ACTIVE = "active"
     OFFLINE = "offline"
     COMPLETED = "completed"
-    #: nothing loaded for it yet: its data has not arrived (never "offline" on that alone)
-    AWAITING_DATA = "awaiting_data"
 
 
 class TransactionType(StrEnum):

@@ -87,6 +87,8 @@ def demo(
 def print_briefing(brief: Briefing) -> None:
     """The briefing as a person reads it on a terminal."""
     status = ", ".join(f"{count} {name}" for name, count in sorted(brief.by_status.items()))
+    if brief.awaiting_data:
+        status += f" ({brief.awaiting_data} awaiting data)"
     open_alerts = ", ".join(
         f"{brief.open_alerts_by_severity.get(s, 0)} {s}" for s in ("critical", "warning", "info")
     )

@@ -16,6 +16,9 @@ class ConstituencyCounts(BaseSchema):
     total: int
     by_status: dict[str, int] = Field(description="active, offline, completed (all present)")
     inferred: int = Field(description="created from chain data, registry entry still missing")
+    awaiting_data: int = Field(
+        default=0, description="nothing loaded for them yet: their data has not arrived"
+    )
 
 
 class Participation(BaseSchema):

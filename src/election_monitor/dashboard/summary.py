@@ -32,7 +32,7 @@ def election_summary(db: Session, *, election_id: str) -> ElectionSummary:
         raise NotFoundError("Election", election_id)
     c = Constituency
     by_status = _zeros(values(ConstituencyStatus))
-    total = inferred = registered = listed = bulletins = votes = rejected = 0
+    total = inferred = awaiting = registered = listed = bulletins = votes = rejected = 0
     last_data = last_update = None
     for row in db.execute(
         select(
@@ -46,6 +46,7 @@ def election_summary(db: Session, *, election_id: str) -> ElectionSummary:
             func.coalesce(func.sum(c.rejected_votes), 0),
             func.max(c.last_data_time),
             func.max(c.last_update_time),
+            func.sum(case((c.last_data_time.is_(None), 1), else_=0)),
         )
         .where(c.election_id == election_id)
         .group_by(c.status)
@@ -54,6 +55,7 @@ def election_summary(db: Session, *, election_id: str) -> ElectionSummary:
         by_status[status] = by_status.get(status, 0) + int(row[1])
         total += int(row[1])
         inferred += int(row[2] or 0)
+        awaiting += int(row[10] or 0)
         registered += int(row[3])
         listed += int(row[4])
         bulletins += int(row[5])
@@ -82,7 +84,9 @@ def election_summary(db: Session, *, election_id: str) -> ElectionSummary:
     denominator = registered or listed
     return ElectionSummary(
         election=ElectionResponse.model_validate(election),
-        constituencies=ConstituencyCounts(total=total, by_status=by_status, inferred=inferred),
+        constituencies=ConstituencyCounts(
+            total=total, by_status=by_status, inferred=inferred, awaiting_data=awaiting
+        ),
         participation=Participation(
             registered_voters=registered,
             voters_listed=listed,

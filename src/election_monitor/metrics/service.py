@@ -270,12 +270,11 @@ def refresh_totals(
         fact = facts.get(cid, {})
         denominator = int(registered.get(cid) or 0) or int(fact.get("voters_listed", 0))
         last_data = _latest(last_tx, fact.get("last_event"))
-        if fact.get("finished"):
-            status = ConstituencyStatus.COMPLETED.value
-        elif last_data is None:
-            status = ConstituencyStatus.AWAITING_DATA.value
-        else:
-            status = ConstituencyStatus.ACTIVE.value
+        status = (
+            ConstituencyStatus.COMPLETED.value
+            if fact.get("finished")
+            else ConstituencyStatus.ACTIVE.value
+        )
         values: dict[str, Any] = {
             "bulletins_issued": int(bulletins),
             "votes_cast": votes,

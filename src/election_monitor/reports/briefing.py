@@ -38,6 +38,7 @@ class Briefing:
     bulletins: int = 0
     votes: int = 0
     participation: float = 0.0  # votes / registered, in %
+    awaiting_data: int = 0  # constituencies with nothing loaded yet
     last_data_time: datetime | None = None
     open_alerts_by_severity: dict[str, int] = field(default_factory=dict)
     alerts_by_status: dict[str, int] = field(default_factory=dict)
@@ -62,10 +63,12 @@ def build_briefing(db: Session, *, election_id: str | None = None, top: int = 5)
             func.coalesce(func.sum(Constituency.bulletins_issued), 0),
             func.coalesce(func.sum(Constituency.votes_cast), 0),
             func.max(Constituency.last_data_time),
+            func.count().filter(Constituency.last_data_time.is_(None)),
         ).where(*scope)
     ).one()
     brief.registered, brief.bulletins, brief.votes = int(row[0]), int(row[1]), int(row[2])
     brief.last_data_time = row[3]
+    brief.awaiting_data = int(row[4] or 0)
     if brief.registered:
         brief.participation = round(100.0 * brief.votes / brief.registered, 2)
     alert_scope = [*scope, Alert.constituency_id == Constituency.id]

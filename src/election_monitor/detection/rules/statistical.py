@@ -389,7 +389,14 @@ class ParticipationDeviation(Rule):
         cum = np.cumsum(f.votes, axis=1)
         flagged: dict[int, list[tuple[int, Any, Any, Any, Any, Any]]] = defaultdict(list)
         for t in range(f.closed):
-            ok = (n_reg > 0) & (cum[:, t] >= s.peer_min_votes) & (t >= m.started + s.warmup_hours)
+            # Only constituencies whose own data reaches hour t (a stalled feed's frozen total
+            # is the offline rule's evidence, not a participation to compare).
+            ok = (
+                (n_reg > 0)
+                & (cum[:, t] >= s.peer_min_votes)
+                & (t >= m.started + s.warmup_hours)
+                & (f.covered > t)
+            )
             if ok.sum() < s.min_group_size:
                 continue
             part = np.where(n_reg > 0, cum[:, t] / np.maximum(n_reg, 1), 0.0)
