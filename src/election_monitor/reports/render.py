@@ -130,7 +130,14 @@ def render_html(
     )
 
 
-def render_pdf(html: str, *, stamp: datetime, identifier: str, attachment: bytes) -> bytes:
+def render_pdf(
+    html: str,
+    *,
+    stamp: datetime,
+    identifier: str,
+    attachment: bytes,
+    attachment_name: str = "manifest.json",
+) -> bytes:
     """The PDF of an HTML report: fixed identifier and dates; the manifest attached."""
     check_font(font_family())
     from weasyprint import HTML, Attachment  # imported here: it loads Pango (slow)
@@ -138,8 +145,8 @@ def render_pdf(html: str, *, stamp: datetime, identifier: str, attachment: bytes
     when = ensure_utc(stamp).replace(tzinfo=None)
     manifest = Attachment(
         string=attachment.decode(),
-        name="manifest.json",
-        description="elmon report manifest",
+        name=attachment_name,
+        description="elmon " + attachment_name,
         created=when,
         modified=when,
     )
