@@ -150,7 +150,17 @@ def render_pdf(
         created=when,
         modified=when,
     )
-    pdf: bytes = HTML(string=html).write_pdf(
-        pdf_identifier=identifier.encode()[:32], attachments=[manifest]
-    )
+    # fontTools stamps each embedded font subset with "now" unless SOURCE_DATE_EPOCH is set
+    # (the reproducible-builds convention): pin it to the data horizon while rendering.
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(ensure_utc(stamp).timestamp()))
+    try:
+        pdf: bytes = HTML(string=html).write_pdf(
+            pdf_identifier=identifier.encode()[:32], attachments=[manifest]
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
     return pdf
