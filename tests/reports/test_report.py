@@ -43,8 +43,16 @@ def test_html_report_states_scope_figures_alerts_and_embeds_its_manifest(
     code, output = _cli(loaded, "report", "--election-id", loaded.election_id, "-o", str(out))
     assert code == 0, output
     html = out.read_text(encoding="utf-8")
-    for heading in ("Scope", "National figures", "Hourly national curve", "Regional figures",
-                    "Constituencies ranked by anomaly score", "Alerts", "Method", "Limits"):
+    for heading in (
+        "Scope",
+        "National figures",
+        "Hourly national curve",
+        "Regional figures",
+        "Constituencies ranked by anomaly score",
+        "Alerts",
+        "Method",
+        "Limits",
+    ):
         assert f"<h2>{heading}</h2>" in html
     assert "<svg" in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -62,9 +70,7 @@ def test_html_report_states_scope_figures_alerts_and_embeds_its_manifest(
     assert f">{sidecar['figures_sha256']}<" in html
 
 
-def test_two_reports_from_the_same_data_are_byte_identical(
-    loaded: Loaded, tmp_path: Path
-) -> None:
+def test_two_reports_from_the_same_data_are_byte_identical(loaded: Loaded, tmp_path: Path) -> None:
     for suffix in ("html", "pdf"):
         first, second = tmp_path / "a" / f"r.{suffix}", tmp_path / "b" / f"r.{suffix}"
         for path in (first, second):
@@ -203,9 +209,7 @@ def test_a_missing_font_is_a_clear_error(
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_an_election_without_data_says_so_on_the_first_page(
-    loaded: Loaded, tmp_path: Path
-) -> None:
+def test_an_election_without_data_says_so_on_the_first_page(loaded: Loaded, tmp_path: Path) -> None:
     code, output = _cli(
         loaded, "elections", "create", "--name", "Empty", "--start", "2026-01-01T00:00",
         "--end", "2026-01-02T00:00", "--json",

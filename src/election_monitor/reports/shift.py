@@ -18,7 +18,7 @@ from election_monitor.reports.render import environment, font_family, render_pdf
 from election_monitor.reports.service import report_format, write_atomically
 
 #: Rows per list on the page.
-ROWS = 6
+ROWS = 4
 
 
 def render_shift_html(handover: Handover, *, lang: str = "en", rows: int = ROWS) -> str:
