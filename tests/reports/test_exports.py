@@ -86,7 +86,7 @@ def test_hourly_export_has_one_row_per_unit_and_period_with_the_register(
 ) -> None:
     out = tmp_path / "hourly.parquet"
     export_table(loaded.engine, table="hourly", election_id=loaded.election_id, output=out)
-    t = pq.read_table(out).to_pandas() if False else pq.read_table(out).to_pylist()
+    t = pq.read_table(out).to_pylist()
     keys = [(r["unit_id"], r["period_start"]) for r in t]
     assert len(keys) == len(set(keys))
     with loaded.engine.connect() as conn:
@@ -123,9 +123,11 @@ def test_evidence_pack_is_deterministic_and_complete(loaded: Loaded, tmp_path: P
         for name in names[:-1]:
             assert sums[name] == hashlib.sha256(z.read(name)).hexdigest()
         txs = list(csv.DictReader(io.StringIO(z.read("transactions.csv").decode())))
-        assert txs and all(t["voter_key"] for t in txs)
+        assert txs
+        assert all(t["voter_key"] for t in txs)
         inputs = json.loads(z.read("inputs.json"))
-        assert inputs["files"] and all(len(f["sha256"]) == 64 for f in inputs["files"])
+        assert inputs["files"]
+        assert all(len(f["sha256"]) == 64 for f in inputs["files"])
         assert "Округ" in z.read("narrative.txt").decode()
 
 
@@ -142,9 +144,14 @@ def test_handover_lists_new_resolved_and_who_did_what(loaded: Loaded, tmp_path: 
         assert h.new_alerts
         assert {a.actor for a in h.actions} == {"alice"}
         assert {a.action for a in h.actions} >= {"status", "note"}
-        later = build_handover(db, election_id=loaded.election_id,
-                               since=now + timedelta(hours=1), until=now + timedelta(hours=2))  # fmt: skip
-        assert not later.new_alerts and not later.actions
+        later = build_handover(
+            db,
+            election_id=loaded.election_id,
+            since=now + timedelta(hours=1),
+            until=now + timedelta(hours=2),
+        )
+        assert not later.new_alerts
+        assert not later.actions
     out = tmp_path / "shift.pdf"
     result = runner.invoke(app, ["--database-url", loaded.url, "report", "shift",
                                  "--election-id", loaded.election_id,

@@ -56,7 +56,8 @@ def test_html_report_states_scope_figures_alerts_and_embeds_its_manifest(
         assert f"<h2>{heading}</h2>" in html
     assert "<svg" in html
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "<link" not in html and "src=" not in html  # self-contained
+    assert "<link" not in html
+    assert "src=" not in html
     sidecar = json.loads((tmp_path / "report.html.manifest.json").read_text())
     assert sidecar["report"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert len(sidecar["inputs"]) == len(list(loaded.data_dir.iterdir()))
