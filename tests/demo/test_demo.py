@@ -32,6 +32,9 @@ def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "Briefing" in first.output
     assert "Open alerts" in first.output
+    assert "Report:" in first.output
+    assert (tmp_path / "demo" / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "demo" / "report.html.manifest.json").exists()
     engine = create_engine(url)
     with engine.connect() as conn:
         counts = conn.execute(

@@ -28,6 +28,7 @@ from election_monitor.api.routes import (
     health,
     jobs,
     operations,
+    reports,
     transactions,
     users,
 )
@@ -118,6 +119,7 @@ def create_app(
         transactions,
         alerts,
         jobs,
+        reports,
     )
     for module in modules:
         app.include_router(module.router)

@@ -1,9 +1,12 @@
-"""``elmon alerts list|show|update|history|score``: triage alerts and follow their audit trail."""
+"""``elmon alerts list|show|update|history|score|export``: triage alerts, follow their audit
+trail, and export an alert's evidence pack."""
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +22,9 @@ from election_monitor.db import session_scope
 from election_monitor.enums import AlertSeverity, AlertStatus, values
 from election_monitor.exceptions import ElectionMonitorError, InvalidInputError, NotFoundError
 from election_monitor.models import Alert, AlertEvent, AnomalyScore, Constituency
+from election_monitor.reports.evidence import evidence_pack
+from election_monitor.reports.i18n import check_language
+from election_monitor.reports.service import write_atomically
 from election_monitor.schemas import AlertResponse
 from election_monitor.timeutil import parse_datetime
 
@@ -214,3 +220,28 @@ def score(
             for x in data["components"]
         ],
     )
+
+
+@app.command("export")
+def export_evidence(
+    alert_id: Annotated[str, typer.Argument(help="Alert id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="ZIP file [default: evidence-ID.zip].")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Narrative language: en or ru.")] = "en",
+    json: JsonOpt = False,
+) -> None:
+    """The alert's evidence pack: one deterministic ZIP (quote its SHA-256 in a complaint)."""
+    target = output or Path(f"evidence-{alert_id}.zip")
+    try:
+        check_language(lang)
+        with session_scope() as db:
+            data = evidence_pack(db, alert_id=alert_id, lang=lang)
+        write_atomically(target, data)
+    except ElectionMonitorError as exc:
+        raise fail(exc) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if json:
+        print_json({"path": str(target), "sha256": digest, "bytes": len(data)})
+        return
+    console.print(f"evidence pack: {target} (sha256 {digest})")

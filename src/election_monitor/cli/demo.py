@@ -1,4 +1,4 @@
-"""``elmon demo``: simulate, load, detect, brief, then serve the dashboard."""
+"""``elmon demo``: simulate, load, detect, brief, write the report, then serve the dashboard."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from election_monitor.cli.output import console, err_console
+from election_monitor.db import session_scope
 from election_monitor.db.session import get_engine
 from election_monitor.demo import DEMO_CONFIG, run_demo
+from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.reports.briefing import Briefing
+from election_monitor.reports.service import write_report
 
 
 def demo(
@@ -64,6 +67,7 @@ def demo(
         f"({totals['skipped_files']} already loaded)"
     )
     print_briefing(result.briefing)
+    _write_reports(result.election_id, directory)
     url = engine.url.render_as_string(hide_password=True)
     console.print(
         f"Explore this data: export ELMON_DATABASE_URL={url}; then `elmon alerts list`, "
@@ -82,6 +86,19 @@ def demo(
     from election_monitor.cli.serve import serve
 
     serve(host=host, port=port)
+
+
+def _write_reports(election_id: str, directory: Path) -> None:
+    """The demo election's report, as HTML and PDF (with their manifests)."""
+    try:
+        with session_scope() as db:
+            for suffix in ("html", "pdf"):
+                written = write_report(
+                    db, election_id=election_id, output=directory / f"report.{suffix}"
+                )
+                console.print(f"Report: {written.path} (manifest {written.manifest_path.name})")
+    except ElectionMonitorError as exc:  # e.g. a missing font: the rest of the demo stands
+        err_console.print(f"[yellow]report not written:[/] {exc}")
 
 
 def print_briefing(brief: Briefing) -> None:

@@ -13,7 +13,9 @@ from election_monitor.cli import db as db_cli
 from election_monitor.cli import demo as demo_cli
 from election_monitor.cli import detect as detect_cli
 from election_monitor.cli import elections as elections_cli
+from election_monitor.cli import export as export_cli
 from election_monitor.cli import ingest as ingest_cli
+from election_monitor.cli import report as report_cli
 from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
 from election_monitor.cli import users as users_cli
@@ -37,6 +39,8 @@ app.command("simulate")(simulate_cli.simulate)
 app.command("demo")(demo_cli.demo)
 app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
+app.add_typer(report_cli.app, name="report")
+app.command("export")(export_cli.export)
 
 
 def _version(value: bool) -> None:
