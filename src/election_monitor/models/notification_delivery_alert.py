@@ -18,7 +18,7 @@ from election_monitor.db.types import UTCDateTime
 class NotificationDeliveryAlert(Base):
     """One alert in one delivery, with the change it was notified for."""
 
-    __tablename__ = "notification_delivery_alerts"
+    __tablename__ = "notification_links"
 
     delivery_id: Mapped[str] = mapped_column(
         String,

@@ -123,7 +123,7 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "notification_delivery_alerts",
+        "notification_links",
         sa.Column("delivery_id", sa.String(), nullable=False),
         sa.Column("alert_id", sa.String(), nullable=False),
         sa.Column("channel_id", sa.String(), nullable=False),
@@ -133,21 +133,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["alert_id"],
             ["alerts.id"],
-            name=op.f("fk_notification_delivery_alerts_alert_id_alerts"),
+            name=op.f("fk_notification_links_alert_id_alerts"),
         ),
         sa.ForeignKeyConstraint(
             ["delivery_id"],
             ["notification_deliveries.id"],
-            name=op.f("fk_notification_delivery_alerts_delivery_id_notification_deliveries"),
+            name=op.f("fk_notification_links_delivery_id_notification_deliveries"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "delivery_id", "alert_id", name=op.f("pk_notification_delivery_alerts")
-        ),
+        sa.PrimaryKeyConstraint("delivery_id", "alert_id", name=op.f("pk_notification_links")),
     )
-    with op.batch_alter_table("notification_delivery_alerts", schema=None) as batch_op:
+    with op.batch_alter_table("notification_links", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_notification_delivery_alerts_alert_id"), ["alert_id"], unique=False
+            batch_op.f("ix_notification_links_alert_id"), ["alert_id"], unique=False
         )
 
     op.create_table(
@@ -193,10 +191,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notification_outbox_alert_id"))
 
     op.drop_table("notification_outbox")
-    with op.batch_alter_table("notification_delivery_alerts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notification_delivery_alerts_alert_id"))
+    with op.batch_alter_table("notification_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_links_alert_id"))
 
-    op.drop_table("notification_delivery_alerts")
+    op.drop_table("notification_links")
     with op.batch_alter_table("notification_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_rules_user_id"))
         batch_op.drop_index(batch_op.f("ix_notification_rules_channel_id"))
