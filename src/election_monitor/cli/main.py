@@ -14,6 +14,7 @@ from election_monitor.cli import demo as demo_cli
 from election_monitor.cli import detect as detect_cli
 from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import ingest as ingest_cli
+from election_monitor.cli import notify as notify_cli
 from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
 from election_monitor.cli import users as users_cli
@@ -37,6 +38,9 @@ app.command("simulate")(simulate_cli.simulate)
 app.command("demo")(demo_cli.demo)
 app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
+app.command("notify")(notify_cli.notify)
+app.add_typer(notify_cli.channels_app, name="channels")
+app.add_typer(notify_cli.silences_app, name="silences")
 
 
 def _version(value: bool) -> None:

@@ -111,6 +111,10 @@ class Dispatcher:
         self._thread.start()
         return self._thread
 
+    def request_stop(self) -> None:
+        """Ask ``run_forever`` to return after its round (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread is not None:
