@@ -50,26 +50,32 @@ def test_detect_then_notify_once_delivers_every_alert_once(url: str) -> None:
         run(url, "channels", "add", "hook", "--webhook", receiver.url, "--secret", SECRET)
         run(url, "detect", "--json")
         alerts = run(url, "alerts", "list", "--json")
-        assert isinstance(alerts, list) and alerts
+        assert isinstance(alerts, list)
+        assert alerts
         totals = run(url, "notify", "--once", "--json")
         assert isinstance(totals, dict)
         assert totals["delivered"] == len(receiver.state.unique) >= 1
         notified = {a["id"] for m in receiver.state.unique for a in m.payload["alerts"]}
         assert notified == {a["id"] for a in alerts}
         again = run(url, "notify", "--once", "--json")
-        assert isinstance(again, dict) and again["delivered"] == 0
-        assert receiver.state.duplicates == 0 and receiver.state.bad_signatures == 0
+        assert isinstance(again, dict)
+        assert again["delivered"] == 0
+        assert receiver.state.duplicates == 0
+        assert receiver.state.bad_signatures == 0
     channels = run(url, "channels", "list", "--json")
     assert isinstance(channels, list)
-    assert channels[0]["status"] == "ok" and channels[0]["config"]["secret"] == "***"
+    assert channels[0]["status"] == "ok"
+    assert channels[0]["config"]["secret"] == "***"
 
 
 def test_silences_add_list_expire_and_bad_input(url: str) -> None:
     made = run(url, "silences", "add", "--match", "region=77", "--hours", "2",
                "--comment", "planned maintenance", "--json")  # fmt: skip
-    assert isinstance(made, dict) and made["matchers"] == {"region": "77"}
+    assert isinstance(made, dict)
+    assert made["matchers"] == {"region": "77"}
     listed = run(url, "silences", "list", "--json")
-    assert isinstance(listed, list) and [s["id"] for s in listed] == [made["id"]]
+    assert isinstance(listed, list)
+    assert [s["id"] for s in listed] == [made["id"]]
     run(url, "silences", "expire", made["id"])
     assert run(url, "silences", "list", "--json") == []
     out = run(url, "silences", "add", "--match", "colour=red", "--hours", "1",

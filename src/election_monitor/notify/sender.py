@@ -34,7 +34,6 @@ from election_monitor.timeutil import utcnow
 
 log = logging.getLogger("election_monitor.notify")
 D = NotificationDelivery
-LEASE_MARGIN_SECONDS = 30.0
 
 
 @dataclass
@@ -64,9 +63,9 @@ def backoff(settings: NotifySettings, attempts: int) -> float:
     return float(delay * random.uniform(0.5, 1.0))
 
 
-def _lease_seconds(channel: NotificationChannel) -> float:
+def _lease_seconds(channel: NotificationChannel, settings: NotifySettings) -> float:
     timeout = float((channel.config or {}).get("timeout_seconds") or 20.0)
-    return timeout + LEASE_MARGIN_SECONDS
+    return timeout + settings.lease_margin_seconds
 
 
 def claim(engine: Engine, settings: NotifySettings, now: datetime) -> tuple[
@@ -93,7 +92,7 @@ def claim(engine: Engine, settings: NotifySettings, now: datetime) -> tuple[
         for r in rows:
             by_channel[r.channel_id].append(r.id)
         for channel_id, ids in by_channel.items():
-            lease = now + timedelta(seconds=_lease_seconds(channels[channel_id]))
+            lease = now + timedelta(seconds=_lease_seconds(channels[channel_id], settings))
             for start in range(0, len(ids), 1000):
                 conn.execute(
                     update(D)

@@ -43,6 +43,12 @@ class NotifySettings(BaseSettings):
     send_workers: int = Field(
         default=4, ge=1, description="Channels sent to in parallel (one slow one blocks no other)."
     )
+    lease_margin_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A claimed delivery is retried after its channel timeout plus this margin "
+        "if the sender died mid-attempt.",
+    )
     user_channel: str = Field(
         default="email",
         description="The e-mail channel that carries people's own subscriptions.",
