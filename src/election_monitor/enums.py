@@ -73,3 +73,39 @@ class AlertType(StrEnum):
 def values(enum: type[StrEnum]) -> list[str]:
     """The allowed values of an enumeration, in declaration order (used in error messages)."""
     return [member.value for member in enum]
+
+
+class ChannelKind(StrEnum):
+    """How a notification channel delivers (chat tools are reached by webhook)."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class ChannelStatus(StrEnum):
+    """A channel's health as the dispatcher last saw it."""
+
+    UNKNOWN = "unknown"  # nothing sent yet
+    OK = "ok"
+    FAILING = "failing"  # the last attempt failed; retries are scheduled
+    INVALID = "invalid"  # its configuration cannot be used (fix it, then retry dead letters)
+
+
+class NotifyChange(StrEnum):
+    """The alert changes a notification can be about."""
+
+    RAISED = "raised"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    ASSIGNED = "assigned"
+    REPEAT = "repeat"  # an unresolved critical alert, repeated after the repeat interval
+
+
+class DeliveryStatus(StrEnum):
+    """Where one message to one channel (or person) stands."""
+
+    PENDING = "pending"  # waiting for its next attempt (or for the end of quiet hours)
+    SENDING = "sending"  # an attempt is under way (a lease: retried if the sender died)
+    DELIVERED = "delivered"  # acknowledged (webhook 2xx, SMTP accepted): never sent again
+    DEAD = "dead"  # gave up (too many tries or a permanent error): a dead letter to retry

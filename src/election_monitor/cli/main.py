@@ -15,6 +15,7 @@ from election_monitor.cli import detect as detect_cli
 from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import export as export_cli
 from election_monitor.cli import ingest as ingest_cli
+from election_monitor.cli import notify as notify_cli
 from election_monitor.cli import report as report_cli
 from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
@@ -41,6 +42,9 @@ app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(report_cli.app, name="report")
 app.command("export")(export_cli.export)
+app.command("notify")(notify_cli.notify)
+app.add_typer(notify_cli.channels_app, name="channels")
+app.add_typer(notify_cli.silences_app, name="silences")
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,8 @@ import typer
 from election_monitor.cli.output import err_console
 from election_monitor.db import migrate
 from election_monitor.db.session import get_engine
+from election_monitor.notify import Dispatcher
+from election_monitor.notify.metrics import NotifyCounters
 
 
 def serve(
@@ -21,8 +23,12 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Server processes (each with its own pool).")
     ] = 1,
+    notify: Annotated[
+        bool,
+        typer.Option("--notify/--no-notify", help="Run the notification dispatcher too."),
+    ] = True,
 ) -> None:
-    """Serve the HTTP API (/api/v1, /docs, /healthz, /readyz, /metrics)."""
+    """Serve the HTTP API (/api/v1, /docs, /healthz, /readyz, /metrics) and send notifications."""
     import uvicorn
 
     from election_monitor.api import create_app
@@ -34,9 +40,23 @@ def serve(
             f"[yellow]warning:[/] database at revision {current}, code expects {head}: "
             "run `elmon db upgrade` (/readyz reports not ready until then)"
         )
+    dispatcher = None
     if workers == 1:
-        uvicorn.run(create_app(engine=engine), host=host, port=port, log_level=log_level)
+        app = create_app(engine=engine)
+        if notify:
+            # Counters on the app's registry, so /metrics shows the dispatcher's work.
+            dispatcher = Dispatcher(engine, counters=NotifyCounters(app.state.metrics.registry))
+            dispatcher.start()
+        try:
+            uvicorn.run(app, host=host, port=port, log_level=log_level)
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
         return
+    if notify:
+        # One dispatcher beside the worker processes (their apps do not start one).
+        dispatcher = Dispatcher(engine)
+        dispatcher.start()
     # Each worker process builds its own app, reading the database URL from the environment.
     os.environ["ELMON_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     uvicorn.run(
@@ -47,3 +67,5 @@ def serve(
         log_level=log_level,
         workers=workers,
     )
+    if dispatcher is not None:
+        dispatcher.stop()

@@ -12,6 +12,12 @@ from election_monitor.models.file_processing_job import FileProcessingJob
 from election_monitor.models.hourly_stats import HourlyStats
 from election_monitor.models.ingest_records import RejectedRow, TransactionRollback
 from election_monitor.models.login_session import LoginAttempt, LoginSession
+from election_monitor.models.notification_channel import NotificationChannel
+from election_monitor.models.notification_delivery import NotificationDelivery
+from election_monitor.models.notification_delivery_alert import NotificationDeliveryAlert
+from election_monitor.models.notification_outbox import NotificationOutbox
+from election_monitor.models.notification_rule import NotificationRule
+from election_monitor.models.notification_silence import NotificationSilence
 from election_monitor.models.stream_event import StreamEvent
 from election_monitor.models.transaction import Transaction
 from election_monitor.models.user import User
@@ -29,6 +35,12 @@ __all__ = [
     "HourlyStats",
     "LoginAttempt",
     "LoginSession",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationDeliveryAlert",
+    "NotificationOutbox",
+    "NotificationRule",
+    "NotificationSilence",
     "RejectedRow",
     "StreamEvent",
     "Transaction",

@@ -22,3 +22,9 @@ class User(Base, UUIDMixin, TimestampMixin):
     role: Mapped[str] = mapped_column(String, nullable=False, index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Notification preferences (issue 16): where e-mail goes, in which language, and when not.
+    email: Mapped[str | None] = mapped_column(String)
+    language: Mapped[str] = mapped_column(String, default="en", server_default="en")
+    quiet_hours_start: Mapped[str | None] = mapped_column(String)  # "22:00", local time
+    quiet_hours_end: Mapped[str | None] = mapped_column(String)  # "07:00"
+    timezone: Mapped[str | None] = mapped_column(String)  # IANA, for quiet hours; UTC if unset
