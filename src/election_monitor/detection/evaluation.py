@@ -5,6 +5,11 @@ runs the whole chain for one simulated election: simulate, import the registry, 
 detect, score. Figures (research/detection.md §8.4): recall per anomaly type and magnitude,
 alert precision, false alerts per 100 clean constituency-days (warning and critical apart),
 and detection delay in hours of data.
+
+``evaluate_arrivals`` replays one simulated election in several arrival orders
+(``detection.arrival``) and scores every alert ever raised in each (withdrawn and
+auto-resolved ones included: someone was woken for them), with the set of
+(type, constituency, hour, severity) of each order compared with the reference run's.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from election_monitor.simulate.anomalies import PLATFORM_OUTAGE
 from election_monitor.timeutil import parse_datetime
 
 #: anomaly type -> alert types that count as detecting it
@@ -57,6 +64,10 @@ class Evaluation:
     false_warning: int = 0
     false_critical: int = 0
     false_by_type: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: false alerts that were later withdrawn or auto-resolved (still counted as false)
+    false_withdrawn: int = 0
+    #: one row per false alert: type, severity, constituency, hour, title
+    false_alerts: list[dict[str, Any]] = field(default_factory=list)
     #: one row per injection: key, detected, the simulator's expected bulletins in its window
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -70,6 +81,8 @@ class Evaluation:
         for k, v in other.false_by_type.items():
             self.false_by_type[k] += v
         self.outcomes.extend(other.outcomes)
+        self.false_alerts.extend(other.false_alerts)
+        self.false_withdrawn += other.false_withdrawn
         self.alerts += other.alerts
         self.true_alerts += other.true_alerts
         self.clean_days += other.clean_days
@@ -94,6 +107,7 @@ class Evaluation:
             "false_warning_per_100_clean_days": round(100 * self.false_warning / days, 3),
             "false_critical_per_100_clean_days": round(100 * self.false_critical / days, 3),
             "false_by_type": dict(self.false_by_type),
+            "false_withdrawn": self.false_withdrawn,
             "clean_constituency_days": round(self.clean_days, 1),
         }
 
@@ -101,14 +115,16 @@ class Evaluation:
 def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation:
     """Compare one run's alerts with its ground truth."""
     ev = Evaluation()
-    anomalies = truth.get("anomalies", [])
+    everything = truth.get("anomalies", [])
+    platform_outages = [x for x in everything if x["type"] == PLATFORM_OUTAGE]
+    anomalies = [x for x in everything if x["type"] != PLATFORM_OUTAGE]
     by_c: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in alerts:
         by_c[a["constituency_id"]].append(a)
     injected_cs = {x["constituency_id"] for x in anomalies}
     groups: dict[tuple[str, str], list[float | None]] = {}
     for x in anomalies:
-        key = f"{x['type']}@{x.get('magnitude')}"
+        key = anomaly_key(x)
         ev.injected[key] += 1
         start, end = parse_datetime(x["start"]), parse_datetime(x["end"])
         types = COMPATIBLE.get(x["type"], {x["type"]})
@@ -150,6 +166,18 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
         if found:
             ev.detected[group_key] += 1
             ev.delays[group_key].append(min(found))
+    platform_alerts = [a for a in alerts if (a.get("details") or {}).get("scope") == "platform"]
+    for outage in {x["id"]: x for x in platform_outages}.values():
+        key = f"{PLATFORM_OUTAGE}@{outage.get('magnitude')}"
+        ev.injected[key] += 1
+        start, end = parse_datetime(outage["start"]), parse_datetime(outage["end"])
+        for a in platform_alerts:
+            first = _first_evidence(a)
+            at = parse_datetime(first) if first else start
+            if start - timedelta(hours=1) <= at <= end + timedelta(hours=LATE_HOURS):
+                ev.detected[key] += 1
+                ev.delays[key].append(round(max(0.0, (at - start).total_seconds() / 3600), 2))
+                break
     election = truth.get("election", {})
     hours = 0.0
     if election.get("start") and election.get("end"):
@@ -158,17 +186,40 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
     clean = set(truth.get("clean_constituencies", []))
     ev.clean_days = len(clean) * hours / 24
     for a in alerts:
-        platform = (a.get("details") or {}).get("scope") == "platform"
+        # a platform alert is true when the platform did go down (it names one of them)
+        platform = (a.get("details") or {}).get("scope") == "platform" and bool(platform_outages)
         ev.alerts += 1
         if a["constituency_id"] in injected_cs or platform:
             ev.true_alerts += 1
         elif a["constituency_id"] in clean:
             ev.false_by_type[a["type"]] += 1
+            if a.get("withdrawn"):
+                ev.false_withdrawn += 1
             if a["severity"] == "critical":
                 ev.false_critical += 1
             else:
                 ev.false_warning += 1
+            ev.false_alerts.append(_false_alert_row(a))
     return ev
+
+
+def anomaly_key(anomaly: dict[str, Any]) -> str:
+    """How an injection is reported: ``type@magnitude``, plus its scope for group events."""
+    key = f"{anomaly['type']}@{anomaly.get('magnitude')}"
+    scope = (anomaly.get("details") or {}).get("scope")
+    return f"{key} [{scope}]" if scope else key
+
+
+def _false_alert_row(alert: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": alert["type"],
+        "severity": alert["severity"],
+        "constituency_id": alert["constituency_id"],
+        "hour": alert_hour(alert),
+        "title": alert.get("title"),
+        "withdrawn": bool(alert.get("withdrawn")),
+        "status": alert.get("status"),
+    }
 
 
 def register_simulated_election(engine: Any, registry: Path, truth: dict[str, Any]) -> str:
@@ -290,3 +341,186 @@ def evaluate_seed(
     )
     ev, more = detect_and_score(db_path, truth)
     return ev, {**timings, **more}
+
+
+# -- every alert ever raised, and the order-independence check ------------------------------
+
+AlertKey = tuple[str, str, str, str]  # (type, constituency, hour, severity)
+
+
+def alert_hour(alert: dict[str, Any]) -> str:
+    """The UTC hour an alert is about: its first evidence, else its window key."""
+    first = _first_evidence(alert)
+    if first is not None:
+        try:
+            moment = parse_datetime(first)
+        except ValueError:
+            return first
+        return moment.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:00Z")
+    return str((alert.get("details") or {}).get("window_key", ""))
+
+
+def alert_key(alert: dict[str, Any]) -> AlertKey:
+    """What the order-independence check compares: type, constituency, hour, severity."""
+    return (alert["type"], alert["constituency_id"], alert_hour(alert), alert["severity"])
+
+
+def collect_alerts(engine: Any) -> list[dict[str, Any]]:
+    """Every alert ever raised (alerts are never deleted), with what its history says.
+
+    ``withdrawn`` is true when the alert was withdrawn or auto-resolved at some point,
+    ``escalated`` when it was raised at a lower severity first.
+    """
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from election_monitor.models import Alert, AlertEvent
+
+    with Session(engine) as db:
+        history: dict[str, set[str]] = defaultdict(set)
+        for alert_id, action in db.execute(select(AlertEvent.alert_id, AlertEvent.action)):
+            history[alert_id].add(action)
+        out = []
+        for a in db.scalars(select(Alert)):
+            actions = history.get(a.id, set())
+            out.append(
+                {
+                    "id": a.id,
+                    "constituency_id": a.constituency_id,
+                    "type": a.type,
+                    "severity": a.severity,
+                    "status": a.status,
+                    "title": a.title,
+                    "details": a.details,
+                    "withdrawn": bool(actions & {"withdrawn", "auto_resolved"}),
+                    "escalated": "escalated" in actions,
+                }
+            )
+    return out
+
+
+def order_difference(
+    reference: list[dict[str, Any]], other: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """How an arrival order's alerts differ from the reference run's (as alert keys)."""
+    ref = {alert_key(a) for a in reference}
+    got = {alert_key(a) for a in other}
+    return {
+        "same": ref == got,
+        "missing": sorted(ref - got),  # raised from scratch, never in this order
+        "extra": sorted(got - ref),  # raised in this order only
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedElection:
+    """One simulated election written both ways: an export per contract and hourly chunks."""
+
+    label: str
+    seed: int
+    truth: dict[str, Any]
+    registry: Path
+    contract_files: list[Path]
+    hourly_files: list[Path]
+
+
+def simulate_both_ways(
+    *, seed: int, workdir: Path, label: str, hourly: bool = True, **config: Any
+) -> SimulatedElection:
+    """Simulate one election as one export per contract (and as hourly chunks if asked).
+
+    Both runs use the same seed and options, so they hold the same transactions.
+    """
+    import orjson
+
+    from election_monitor.simulate.config import Chunking, SimulationConfig
+    from election_monitor.simulate.runner import simulate
+
+    base = workdir / label
+    single = simulate(
+        base / "contract",
+        SimulationConfig(seed=seed, chunks=Chunking.SINGLE, **config),
+        overwrite=True,
+    )
+    hourly_files: list[Path] = []
+    if hourly:
+        chunks = simulate(
+            base / "hourly",
+            SimulationConfig(seed=seed, chunks=Chunking.HOURLY, **config),
+            overwrite=True,
+        )
+        hourly_files = sorted(chunks.data_dir.iterdir())
+    return SimulatedElection(
+        label=label,
+        seed=seed,
+        truth=orjson.loads(single.truth_path.read_bytes()),
+        registry=single.registry,
+        contract_files=sorted(single.data_dir.iterdir()),
+        hourly_files=hourly_files,
+    )
+
+
+@dataclass
+class ArrivalRun:
+    """One arrival order of one election: every alert it raised and their score."""
+
+    mode: str
+    alerts: list[dict[str, Any]]
+    evaluation: Evaluation
+    seconds: float
+    deliveries: int
+
+    @property
+    def withdrawn(self) -> int:
+        """Alerts that were withdrawn or auto-resolved at some point."""
+        return sum(1 for a in self.alerts if a["withdrawn"])
+
+
+def run_arrival(
+    election: SimulatedElection,
+    mode: str,
+    *,
+    workdir: Path,
+    database_url: str | None = None,
+    settings_path: Path | str | None = None,
+    keep_database: bool = False,
+) -> ArrivalRun:
+    """Load ``election`` into a fresh database in arrival order ``mode`` and score it.
+
+    ``database_url`` (an empty database) defaults to a SQLite file under ``workdir``, deleted
+    afterwards unless ``keep_database``.
+    """
+    import time
+
+    from election_monitor.db import migrate
+    from election_monitor.db.session import make_engine
+    from election_monitor.detection.arrival import Arrival, replay
+
+    arrival = Arrival(mode)
+    files = election.hourly_files if arrival.needs_hourly_files else election.contract_files
+    if not files:
+        raise ValueError(f"{election.label}: no files for the {mode} arrival mode")
+    db_path = workdir / f"{election.label}-{arrival.value}.db"
+    if database_url is None:
+        db_path.unlink(missing_ok=True)
+    engine = make_engine(database_url or f"sqlite:///{db_path}")
+    try:
+        migrate.upgrade(engine)
+        election_id = register_simulated_election(engine, election.registry, election.truth)
+        started = time.perf_counter()
+        count = replay(
+            engine,
+            election_id,
+            arrival,
+            files,
+            seed=election.seed,
+            workdir=workdir / f"{election.label}-{arrival.value}",
+            settings_path=settings_path,
+        )
+        seconds = time.perf_counter() - started
+        alerts = collect_alerts(engine)
+    finally:
+        engine.dispose()
+        if database_url is None and not keep_database:
+            db_path.unlink(missing_ok=True)
+    return ArrivalRun(arrival.value, alerts, score_run(alerts, election.truth), seconds, count)

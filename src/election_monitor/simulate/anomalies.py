@@ -28,10 +28,25 @@ from election_monitor.simulate.profile import local_hours
 class AnomalyKind:
     """One injectable anomaly type: its alias, default magnitude and what the magnitude means."""
 
-    type: str
+    type: str  # the alert type it is scored as (or PLATFORM_OUTAGE)
     alias: str
     default: float
     meaning: str
+    name: str = ""  # unique name when several kinds share an alert type (else the type)
+    in_all: bool = True  # part of ``all`` (the kinds added later are not: same output)
+
+    @property
+    def key(self) -> str:
+        """The kind's unique name."""
+        return self.name or self.type
+
+
+#: An outage of the whole platform: not an alert type of one constituency (the detectors
+#: raise one platform-wide ``constituency_offline`` parent alert), and its constituencies
+#: stay clean.
+PLATFORM_OUTAGE = "platform_outage"
+#: Contracts served by one node: a node outage silences every ``index % NODES`` contract.
+NODES = 4
 
 
 KINDS: tuple[AnomalyKind, ...] = (
@@ -98,9 +113,37 @@ KINDS: tuple[AnomalyKind, ...] = (
         20.0,
         "minutes a burst of 25 timestamps goes back; one tx id is also reused with other content",
     ),
+    AnomalyKind(
+        AlertType.CORRELATED_SPIKE,
+        "surge",
+        2.0,
+        "rate multiplier for one hour in every constituency of a region",
+        name="region_surge",
+        in_all=False,
+    ),
+    AnomalyKind(
+        AlertType.CONSTITUENCY_OFFLINE,
+        "node",
+        2.0,
+        f"hours with no transactions on every contract of one of {NODES} nodes",
+        name="node_outage",
+        in_all=False,
+    ),
+    AnomalyKind(
+        PLATFORM_OUTAGE,
+        "platform",
+        2.0,
+        "hours with no transactions on every contract (the whole platform)",
+        name=PLATFORM_OUTAGE,
+        in_all=False,
+    ),
 )
 
-BY_NAME: dict[str, AnomalyKind] = {k.type: k for k in KINDS} | {k.alias: k for k in KINDS}
+BY_NAME: dict[str, AnomalyKind] = (
+    {k.type: k for k in KINDS if not k.name}
+    | {k.key: k for k in KINDS}
+    | {k.alias: k for k in KINDS}
+)
 
 #: Types whose injection occupies daytime hours of the voting (so they never overlap).
 _HOURLY_DURATION: dict[str, int] = {
@@ -121,6 +164,12 @@ class AnomalyRequest:
     type: str
     count: int
     magnitude: float
+    name: str = ""  # the kind's unique name when it differs from the type
+
+    @property
+    def key(self) -> str:
+        """The requested kind's unique name."""
+        return self.name or self.type
 
 
 def parse_spec(spec: str) -> list[AnomalyRequest]:
@@ -149,15 +198,18 @@ def parse_spec(spec: str) -> list[AnomalyRequest]:
             raise InvalidInputError(f"bad anomaly item {item!r}: {error}") from error
         if count < 0:
             raise InvalidInputError(f"bad anomaly item {item!r}: negative count")
-        kinds = KINDS if name == "all" else (BY_NAME[name],)
+        kinds = tuple(k for k in KINDS if k.in_all) if name == "all" else (BY_NAME[name],)
         for kind in kinds:
             if magnitude is not None and not _valid_magnitude(kind, magnitude):
                 raise InvalidInputError(f"bad magnitude {magnitude} for {kind.alias}")
-            chosen[kind.type] = AnomalyRequest(
-                kind.type, count, kind.default if magnitude is None else magnitude
+            chosen[kind.key] = AnomalyRequest(
+                kind.type,
+                count,
+                kind.default if magnitude is None else magnitude,
+                kind.name,
             )
-    order = [k.type for k in KINDS]
-    return sorted((r for r in chosen.values() if r.count > 0), key=lambda r: order.index(r.type))
+    order = [k.key for k in KINDS]
+    return sorted((r for r in chosen.values() if r.count > 0), key=lambda r: order.index(r.key))
 
 
 def _valid_magnitude(kind: AnomalyKind, magnitude: float) -> bool:
@@ -219,6 +271,9 @@ def plan(requests: list[AnomalyRequest], population: Population, seed: int) -> l
             counter += 1
             ident = f"A{counter:03d}"
             kind = request.type
+            if request.key in ("region_surge", "node_outage", PLATFORM_OUTAGE):
+                injections += _plan_group(request, ident, population, daytime, busy, load, rng)
+                continue
             if kind == AlertType.CORRELATED_SPIKE:
                 members = _correlated_group(population, rng, load)
                 hour_utc = _common_hour(members, population, daytime, busy, rng)
@@ -263,6 +318,49 @@ def plan(requests: list[AnomalyRequest], population: Population, seed: int) -> l
     return injections
 
 
+def _plan_group(
+    request: AnomalyRequest,
+    ident: str,
+    population: Population,
+    daytime: list[list[int]],
+    busy: list[set[int]],
+    load: np.ndarray[Any, np.dtype[np.int64]],
+    rng: np.random.Generator,
+) -> list[Injection]:
+    """A region-wide surge, a node outage or a platform outage: one hour for all members."""
+    specs = population.constituencies
+    details: dict[str, Any] = {"group": request.key + ":" + ident}
+    if request.key == "region_surge":
+        by_region: dict[int, list[int]] = {}
+        for s in specs:
+            by_region.setdefault(s.region, []).append(s.index)
+        region = min(by_region, key=lambda r: (int(load[by_region[r]].sum()), -len(by_region[r])))
+        members = by_region[region]
+        duration, kind = 1, str(AlertType.CORRELATED_SPIKE)
+        details |= {"scope": "region", "region": specs[members[0]].region_name}
+    elif request.key == "node_outage":
+        node = int(rng.integers(0, min(NODES, len(specs))))
+        members = [s.index for s in specs if s.index % NODES == node]
+        duration, kind = max(1, round(request.magnitude)), str(AlertType.CONSTITUENCY_OFFLINE)
+        details |= {"scope": "node", "node": node}
+    else:
+        members = [s.index for s in specs]
+        duration, kind = max(1, round(request.magnitude)), PLATFORM_OUTAGE
+        details |= {"scope": "platform"}
+    details["members"] = [specs[m].contract_id for m in members]
+    hour_utc = _common_hour(members, population, daytime, busy, rng, duration)
+    out = []
+    for c in members:
+        h = (hour_utc - specs[c].start_ms) // 3_600_000
+        if h < 0 or h + duration > specs[c].hours:
+            continue  # a contract not voting then (opened late, closed early)
+        busy[c].update(range(h, h + duration))
+        if kind != PLATFORM_OUTAGE:  # a platform outage leaves its constituencies clean
+            load[c] += 1
+        out.append(Injection(ident, kind, c, request.magnitude, h, duration, dict(details)))
+    return out
+
+
 def _daytime_hours(start_ms: int, hours: int, timezone: str) -> list[int]:
     local = local_hours(start_ms, hours, timezone) % 24
     return [h for h in range(hours) if 10 <= local[h] < 20]
@@ -304,6 +402,7 @@ def _common_hour(
     daytime: list[list[int]],
     busy: list[set[int]],
     rng: np.random.Generator,
+    duration: int = 1,
 ) -> int:
     """A UTC hour start that is a free daytime voting hour of every member, if there is one."""
     specs = population.constituencies
@@ -315,7 +414,8 @@ def _common_hour(
             {
                 s.start_ms + h * hour_ms
                 for h in daytime[c]
-                if 4 <= h <= s.hours - 4 and not busy[c] & {h - 1, h, h + 1}
+                if 4 <= h <= s.hours - 3 - duration
+                and not busy[c] & set(range(h - 1, h + duration + 1))
             }
         )
     common = sorted(set.intersection(*sets)) if sets else []
@@ -332,6 +432,19 @@ def _common_hour(
 def describe(kind: str, magnitude: float, details: dict[str, Any]) -> str:
     """A one-line human description of a realised injection."""
     d = details
+    members = len(d.get("members", []))
+    if kind == PLATFORM_OUTAGE:
+        return f"the whole platform ({members} contracts) sends nothing for {magnitude:g} hours"
+    if d.get("scope") == "node":
+        return (
+            f"node {d.get('node')} ({members} contracts) sends nothing for {magnitude:g} hours; "
+            "what voters sent meanwhile arrives after"
+        )
+    if d.get("scope") == "region":
+        return (
+            f"bulletins and votes x{magnitude:g} in the same hour in all {members} "
+            f"constituencies of {d.get('region')} (group {d.get('group')})"
+        )
     texts = {
         AlertType.VOTES_EXCEED_BULLETINS: lambda: (
             f"{d.get('votes_without_bulletin')} accepted votes with fresh keys and no bulletin "

@@ -54,6 +54,45 @@ REGIONS: tuple[RegionDef, ...] = (
 #: The region whose contracts allow revoting (isRevoteBlocked false), like Moscow's platform.
 REVOTE_REGION_TIMEZONE = "Europe/Moscow"
 
+#: Russia's eleven time zones, west to east (UTC+2 ... UTC+12), for ``SimulationConfig.timezones``.
+ZONES: tuple[str, ...] = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+)
+
+
+class TurnoutShape(StrEnum):
+    """The daily rhythm of voting (local time); ``type`` is each constituency type's own."""
+
+    TYPE = "type"  # morning / lunch / evening peaks that differ by constituency type
+    MORNING = "morning"  # most people vote before work
+    EVENING = "evening"  # most people vote after work
+    FLAT = "flat"  # even from 08:00 to 22:00
+    WEEKEND = "weekend"  # the second voting day (the only one of a 1-day voting) is a weekend
+
+
+#: Peaks ``(local hour, width h, weight)`` of each non-default shape, for every type alike.
+SHAPE_PEAKS: dict[TurnoutShape, tuple[tuple[float, float, float], ...]] = {
+    TurnoutShape.MORNING: ((8.5, 1.3, 0.62), (13.0, 2.0, 0.2), (19.0, 1.7, 0.18)),
+    TurnoutShape.EVENING: ((9.5, 1.5, 0.15), (13.0, 2.0, 0.17), (20.0, 1.5, 0.68)),
+    TurnoutShape.FLAT: tuple((h + 0.5, 1.0, 1.0 / 14) for h in range(8, 22)),
+}
+#: The weekend day: people sleep in, one broad peak in the early afternoon.
+WEEKEND_PEAKS: tuple[tuple[float, float, float], ...] = (
+    (11.5, 1.8, 0.35),
+    (14.5, 2.2, 0.45),
+    (19.0, 1.8, 0.2),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TypeParams:
@@ -128,3 +167,21 @@ class SimulationConfig:
     workers: int = 0  # processes; 0 = as many as useful on this machine
     compress_level: int = 1  # zip / gzip deflate level (1 = fastest)
     model: ModelParams = field(default_factory=ModelParams)
+    # -- robustness axes (docs/simulation.md, "Robustness axes"); the defaults keep the
+    # output of earlier versions byte for byte
+    #: distinct time zones, 1-11 (ZONES); 0 = each region in its own zone (REGIONS)
+    timezones: int = 0
+    #: move the last constituency into a zone no other constituency uses
+    lone_zone: bool = False
+    #: registered voters log-uniform in [low, high] for every type, instead of the type
+    #: ranges times ``scale`` (``voters_max`` still caps)
+    voters_range: tuple[int, int] | None = None
+    turnout_shape: TurnoutShape = TurnoutShape.TYPE
+    #: hourly counts with variance = this x the mean (1 = Poisson), no region-hour shocks;
+    #: 0 = the gamma shocks of ``model`` (k_regional, k_idio)
+    overdispersion: float = 0.0
+    #: constituencies whose contract opens late / closes early by ``window_shift_hours``
+    #: (their own startVoting / finishVoting move; the election's window does not)
+    late_start: int = 0
+    early_finish: int = 0
+    window_shift_hours: int = 4

@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from election_monitor.enums import AlertType
 from election_monitor.simulate import events as ev
 from election_monitor.simulate import ids
-from election_monitor.simulate.anomalies import Injection
-from election_monitor.simulate.config import ModelParams
+from election_monitor.simulate.anomalies import PLATFORM_OUTAGE, Injection
+from election_monitor.simulate.config import WEEKEND_PEAKS, ModelParams
 from election_monitor.simulate.events import Call, Entry, Events
 from election_monitor.simulate.population import ConstituencySpec
 from election_monitor.simulate.profile import HOUR_MS, hourly_profile
@@ -135,9 +135,17 @@ class ConstituencyGenerator:
             day_weights=s.day_weights,
             rush=s.rush,
             night_floor=m.night_floor,
+            weekend_day=s.weekend_day,
+            weekend_peaks=WEEKEND_PEAKS,
         )
         self.expected = n0 * participation * profile
-        noise = rng.gamma(m.k_idio, 1.0 / m.k_idio, hours) if m.k_idio > 0 else np.ones(hours)
+        if s.dispersion > 1:  # gamma-Poisson with variance = dispersion x mean in every hour
+            shape_k = np.maximum(self.expected, 1e-9) / (s.dispersion - 1)
+            noise = rng.gamma(shape_k, 1.0 / shape_k)
+        elif s.dispersion == 1:
+            noise = np.ones(hours)
+        else:
+            noise = rng.gamma(m.k_idio, 1.0 / m.k_idio, hours) if m.k_idio > 0 else np.ones(hours)
         counts = rng.poisson(self.expected * shocks * noise).astype(np.int64)
         clean = counts.copy()
         for inj in self._of(
@@ -151,7 +159,7 @@ class ConstituencyGenerator:
             counts[inj.hour : inj.hour + len(span)] += rng.multinomial(
                 extra, np.full(len(span), 1 / len(span))
             )
-        for inj in self._of(AlertType.CONSTITUENCY_OFFLINE):
+        for inj in self._of(AlertType.CONSTITUENCY_OFFLINE, PLATFORM_OUTAGE):
             counts[inj.hour : inj.hour + inj.duration] = 0
             self.offline.append(
                 (start + inj.hour * HOUR_MS, start + (inj.hour + inj.duration) * HOUR_MS)
@@ -189,6 +197,7 @@ class ConstituencyGenerator:
             AlertType.UNUSUAL_DROP,
             AlertType.NIGHT_ACTIVITY,
             AlertType.CONSTITUENCY_OFFLINE,
+            PLATFORM_OUTAGE,
         ):
             hs = slice(inj.hour, inj.hour + inj.duration)
             self._realise(
@@ -206,7 +215,7 @@ class ConstituencyGenerator:
         removed = self._order[n0 - int(rem_sizes.sum()) :]
         self._added: list[tuple[int, NDArray[np.int64]]] = []
 
-        create_ts = start - 3 * HOUR_MS + int(rng.integers(0, 10 * MIN_MS))
+        create_ts = _nominal(s)[0] - 3 * HOUR_MS + int(rng.integers(0, 10 * MIN_MS))
         self.first_ms = create_ts
         self._start_ts = start - int(rng.integers(30_000, 300_000))
         self._finish_ts = end + int(rng.integers(5_000, 60_000))
@@ -687,8 +696,8 @@ class ConstituencyGenerator:
         base = {
             "pollId": s.poll_id,
             "name": s.voting_name,
-            "dateStart": _local_iso(s.start_ms, s.timezone),
-            "dateEnd": _local_iso(s.end_ms, s.timezone),
+            "dateStart": _local_iso(_nominal(s)[0], s.timezone),
+            "dateEnd": _local_iso(_nominal(s)[1], s.timezone),
             "isRevoteBlocked": s.revote_blocked,
             "dimension": [[1, 1, len(s.option_shares)]],
             "status": "Active",
@@ -720,6 +729,11 @@ class ConstituencyGenerator:
             [_op(operation), Entry(key, "string", _local_iso(moment_ms, s.timezone))],
             [],
         )
+
+
+def _nominal(spec: ConstituencySpec) -> tuple[int, int]:
+    """The planned window (VOTING_BASE); startVoting / finishVoting carry the actual one."""
+    return (spec.nominal_start_ms or spec.start_ms, spec.nominal_end_ms or spec.end_ms)
 
 
 def _op(name: str) -> Entry:

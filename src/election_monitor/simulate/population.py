@@ -22,9 +22,12 @@ from election_monitor.simulate import ids
 from election_monitor.simulate.config import (
     REGIONS,
     REVOTE_REGION_TIMEZONE,
+    SHAPE_PEAKS,
+    ZONES,
     ModelParams,
     RegionDef,
     SimulationConfig,
+    TurnoutShape,
     TypeParams,
 )
 from election_monitor.simulate.profile import HOUR_MS
@@ -32,6 +35,8 @@ from election_monitor.simulate.profile import HOUR_MS
 TYPES = ("urban", "suburban", "rural")
 PLAN_STREAM = 0  # SeedSequence stream of the population and anomaly plan
 CONSTITUENCY_STREAM = 1  # SeedSequence stream of each constituency's transactions
+WINDOW_STREAM = 3  # SeedSequence stream choosing the contracts that open late / close early
+LONE_ZONE_FALLBACK = "Asia/Anadyr"  # when every zone of ZONES is taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,13 @@ class ConstituencySpec:
     server_keys: tuple[str, ...]
     commission_key: str
     seed: tuple[int, ...]  # SeedSequence entropy of this constituency's transactions
+    #: the election's planned window on this constituency's clock (start_ms / end_ms differ
+    #: only for a contract that opens late or closes early)
+    nominal_start_ms: int = 0
+    nominal_end_ms: int = 0
+    weekend_day: int = -1  # voting day (0, 1, ...) that follows the weekend profile; -1 none
+    #: hourly variance / mean of the counts (1 = Poisson); 0 = the model's gamma shocks
+    dispersion: float = 0.0
 
     @property
     def hours(self) -> int:
@@ -114,14 +126,71 @@ def type_params(model: ModelParams, ctype: str) -> TypeParams:
     return params
 
 
-def build_population(config: SimulationConfig) -> Population:
-    """Draw the constituencies of a run (deterministic in ``config.seed``)."""
+def zone_of(config: SimulationConfig, index: int, region: RegionDef) -> str:
+    """The time zone of constituency ``index`` (without the lone-zone move).
+
+    ``timezones = 0`` keeps each region's own zone. With N zones spread evenly over ZONES,
+    N at most the regions gives region r the zone r mod N (regions share zones); more zones
+    than regions spread the constituencies of a region over several zones (as Yakutia spans
+    three), constituency i in zone i mod N.
+    """
+    if config.timezones == 0:
+        return region.timezone
+    n = config.timezones
+    chosen = [ZONES[round(k * (len(ZONES) - 1) / (n - 1))] if n > 1 else "Europe/Moscow"
+              for k in range(n)]  # fmt: skip
+    if n <= config.regions:
+        return chosen[(index % config.regions) % n]
+    return chosen[index % n]
+
+
+def _check(config: SimulationConfig) -> None:
     if config.constituencies < 1:
         raise InvalidInputError("--constituencies must be at least 1")
     if not 1 <= config.regions <= len(REGIONS):
         raise InvalidInputError(f"--regions must be between 1 and {len(REGIONS)}")
     if config.hours < 6:
         raise InvalidInputError("--hours must be at least 6")
+    if not 0 <= config.timezones <= len(ZONES):
+        raise InvalidInputError(f"timezones must be between 0 (one per region) and {len(ZONES)}")
+    if (
+        config.voters_range is not None
+        and not 1 <= config.voters_range[0] <= (config.voters_range[1])
+    ):
+        raise InvalidInputError("voters_range must be (low, high) with 1 <= low <= high")
+    if config.overdispersion != 0 and config.overdispersion < 1:
+        raise InvalidInputError("overdispersion must be 0 (the model's shocks) or at least 1")
+    if config.late_start < 0 or config.early_finish < 0:
+        raise InvalidInputError("late_start and early_finish must not be negative")
+    if config.late_start + config.early_finish > config.constituencies:
+        raise InvalidInputError("late_start + early_finish exceed the constituencies")
+    if not 1 <= config.window_shift_hours <= config.hours // 3:
+        raise InvalidInputError("window_shift_hours must be between 1 and a third of the hours")
+
+
+def _moved_windows(config: SimulationConfig) -> dict[int, tuple[int, int]]:
+    """Constituency index -> (hours opened late, hours closed early), from its own stream."""
+    if not config.late_start and not config.early_finish:
+        return {}
+    rng = np.random.default_rng(np.random.SeedSequence([config.seed, WINDOW_STREAM]))
+    order = [int(i) for i in rng.permutation(config.constituencies)]
+    shift = config.window_shift_hours
+    ends = config.late_start + config.early_finish
+    late = dict.fromkeys(order[: config.late_start], (shift, 0))
+    return late | dict.fromkeys(order[config.late_start : ends], (0, shift))
+
+
+def _weekend_day(config: SimulationConfig) -> int:
+    if config.turnout_shape != TurnoutShape.WEEKEND:
+        return -1
+    return 1 if config.hours > 24 else 0
+
+
+def build_population(config: SimulationConfig) -> Population:
+    """Draw the constituencies of a run (deterministic in ``config.seed``)."""
+    _check(config)
+    moved = _moved_windows(config)
+    weekend_day = _weekend_day(config)
     model = config.model
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, PLAN_STREAM]))
     regions = REGIONS[: config.regions]
@@ -138,8 +207,12 @@ def build_population(config: SimulationConfig) -> Population:
         number = counters[region_index]
         ctype = TYPES[int(rng.choice(3, p=np.asarray(model.type_shares) / sum(model.type_shares)))]
         tp = type_params(model, ctype)
-        size = math.exp(rng.uniform(math.log(tp.voters_min), math.log(tp.voters_max)))
-        registered = max(config.voters_min, round(size * config.scale))
+        if config.voters_range is None:
+            size = math.exp(rng.uniform(math.log(tp.voters_min), math.log(tp.voters_max)))
+            registered = max(config.voters_min, round(size * config.scale))
+        else:
+            low, high = config.voters_range
+            registered = round(math.exp(rng.uniform(math.log(low), math.log(high))))
         if config.voters_max is not None:
             registered = max(1, min(registered, config.voters_max))
         kappa = model.participation_kappa
@@ -162,7 +235,14 @@ def build_population(config: SimulationConfig) -> Population:
         n_uiks = int(rng.integers(lo, hi + 1))
         uiks = tuple(sorted(int(u) for u in rng.choice(9000, n_uiks, replace=False) + 1000))
         n_options = int(rng.integers(model.options[0], model.options[1] + 1))
-        start_ms, end_ms = voting_window(config, region.timezone)
+        timezone = zone_of(config, index, region)
+        if config.lone_zone and index == config.constituencies - 1 and index > 0:
+            taken = {zone_of(config, i, regions[i % len(regions)]) for i in range(index)}
+            timezone = next((z for z in ZONES if z not in taken), LONE_ZONE_FALLBACK)
+        nominal_start, nominal_end = voting_window(config, timezone)
+        late, early = moved.get(index, (0, 0))
+        start_ms, end_ms = nominal_start + late * HOUR_MS, nominal_end - early * HOUR_MS
+        peaks = SHAPE_PEAKS.get(config.turnout_shape, tp.peaks)
         district = f"{region.short} одномандатный избирательный округ № {number}"
         specs.append(
             ConstituencySpec(
@@ -175,7 +255,7 @@ def build_population(config: SimulationConfig) -> Population:
                 region=region_index,
                 region_name=region.name,
                 region_code=region.code,
-                timezone=region.timezone,
+                timezone=timezone,
                 ctype=ctype,
                 registered=registered,
                 revote_blocked=region.timezone != REVOTE_REGION_TIMEZONE,
@@ -186,7 +266,7 @@ def build_population(config: SimulationConfig) -> Population:
                 phase=float(rng.normal(0.0, model.phase_sd_hours)),
                 day_weights=day_weights,
                 rush=float(rng.uniform(0.0, model.opening_rush_max)),
-                peaks=tp.peaks,
+                peaks=peaks,
                 uiks=uiks,
                 option_shares=tuple(float(s) for s in rng.dirichlet(np.full(n_options, 3.0))),
                 organiser_key=ids.one_id(rng),
@@ -195,11 +275,17 @@ def build_population(config: SimulationConfig) -> Population:
                 server_keys=tuple(ids.one_id(rng) for _ in range(3)),
                 commission_key=ids.one_id(rng),
                 seed=(config.seed, CONSTITUENCY_STREAM, index),
+                nominal_start_ms=nominal_start,
+                nominal_end_ms=nominal_end,
+                weekend_day=weekend_day,
+                dispersion=config.overdispersion,
             )
         )
-    origin = min(s.start_ms for s in specs) // HOUR_MS * HOUR_MS
-    grid = (max(s.end_ms for s in specs) - origin) // HOUR_MS + 2
-    if model.k_regional > 0:
+    origin = min(s.nominal_start_ms for s in specs) // HOUR_MS * HOUR_MS
+    grid = (max(s.nominal_end_ms for s in specs) - origin) // HOUR_MS + 2
+    if config.overdispersion > 0:
+        shocks = np.ones((len(regions), grid))  # the dispersion is the constituency's own
+    elif model.k_regional > 0:
         shocks = rng.gamma(model.k_regional, 1.0 / model.k_regional, (len(regions), grid))
     else:
         shocks = np.ones((len(regions), grid))

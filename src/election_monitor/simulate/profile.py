@@ -67,12 +67,20 @@ def hourly_profile(
     day_weights: Sequence[float],
     rush: float,
     night_floor: float,
+    weekend_day: int = -1,
+    weekend_peaks: Sequence[tuple[float, float, float]] = (),
 ) -> NDArray[np.float64]:
-    """Share of the voting's bulletins expected in each voting hour (sums to 1)."""
+    """Share of the voting's bulletins expected in each voting hour (sums to 1).
+
+    The hours of voting day ``weekend_day`` (if any) follow ``weekend_peaks`` instead.
+    """
     local_abs = local_hours(start_ms, hours, timezone)
     act = shape(local_abs % 24.0, peaks, phase, night_floor)
-    act[: min(2, hours)] *= 1.0 + rush
     days = day_index(local_abs)
+    if weekend_day >= 0 and weekend_peaks:
+        weekend = days == weekend_day
+        act[weekend] = shape(local_abs[weekend] % 24.0, weekend_peaks, phase, night_floor)
+    act[: min(2, hours)] *= 1.0 + rush
     weights = np.asarray(extend_weights(day_weights, int(days.max()) + 1), dtype=np.float64)
     out = np.zeros(hours, dtype=np.float64)
     for d in range(len(weights)):

@@ -307,6 +307,9 @@ def _result(gen: ConstituencyGenerator, tally: Tally, files: list[str]) -> Const
         "totals": totals,
         "hourly": tally.hourly(),
     }
+    if (s.nominal_start_ms, s.nominal_end_ms) != (s.start_ms, s.end_ms):
+        entry["planned_start"] = iso_utc(s.nominal_start_ms)
+        entry["planned_end"] = iso_utc(s.nominal_end_ms)
     anomalies = []
     for inj in gen.injections:
         realised = gen.realised.get(
@@ -342,7 +345,9 @@ def _truth(
     constituencies = []
     for r in results:
         ids = [a["id"] for a in r.anomalies]
-        constituencies.append({**r.entry, "clean": not ids, "anomalies": ids, "files": r.files})
+        # a platform-wide outage is the platform's fault, not the constituency's
+        own = [a for a in r.anomalies if a["type"] != an.PLATFORM_OUTAGE]
+        constituencies.append({**r.entry, "clean": not own, "anomalies": ids, "files": r.files})
     totals = {
         key: sum(c["totals"][key] for c in constituencies)
         for key in (
@@ -367,8 +372,8 @@ def _truth(
         "anomaly_spec": config.anomalies,
         "election": {
             "name": config.election_name,
-            "start": iso_utc(min(s.start_ms for s in specs)),
-            "end": iso_utc(max(s.end_ms for s in specs)),
+            "start": iso_utc(min(s.nominal_start_ms or s.start_ms for s in specs)),
+            "end": iso_utc(max(s.nominal_end_ms or s.end_ms for s in specs)),
             "timezone": config.election_timezone,
         },
         "totals": totals,
