@@ -62,6 +62,7 @@ EXPECTED_PATHS = {
     "/api/v1/auth/tokens/{token_id}", "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/audit",
     "/api/v1/elections", "/api/v1/elections/{election_id}",
     "/api/v1/elections/{election_id}/summary", "/api/v1/elections/{election_id}/series",
+    "/api/v1/elections/{election_id}/regions",
     "/api/v1/constituencies", "/api/v1/constituencies/{constituency_id}",
     "/api/v1/constituencies/{constituency_id}/series",
     "/api/v1/constituencies/{constituency_id}/score", "/api/v1/transactions",

@@ -23,6 +23,7 @@ MIN_ROLE = {
     ("get", "/api/v1/elections/{election_id}"): "viewer",
     ("patch", "/api/v1/elections/{election_id}"): "lead",
     ("get", "/api/v1/elections/{election_id}/summary"): "viewer",
+    ("get", "/api/v1/elections/{election_id}/regions"): "viewer",
     ("get", "/api/v1/elections/{election_id}/series"): "viewer",
     ("get", "/api/v1/constituencies"): "viewer",
     ("post", "/api/v1/constituencies"): "lead",

@@ -36,6 +36,7 @@ from election_monitor.api.settings import ApiSettings, get_api_settings
 from election_monitor.db.session import get_engine, make_engine
 from election_monitor.events import prune
 from election_monitor.timeutil import utcnow
+from election_monitor.web.mount import install as install_web
 
 log = logging.getLogger("election_monitor.api")
 
@@ -125,4 +126,5 @@ def create_app(
         app.include_router(module.router)
     app.include_router(events_router)
     app.include_router(health.router)
+    install_web(app)
     return app

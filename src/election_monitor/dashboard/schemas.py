@@ -84,3 +84,12 @@ class ConstituencyScore(BaseSchema):
         description="per family: type, evidence, weight, contribution, title"
     )
     data_time: UTCDatetime | None = Field(description="newest data the score considered")
+
+
+class RegionTile(BaseSchema):
+    """One region of the overview's grid."""
+
+    region: str
+    constituencies: int
+    open_alerts: int
+    worst_severity: str | None = Field(description="of its open alerts; null when none")

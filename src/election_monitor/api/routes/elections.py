@@ -21,7 +21,8 @@ from election_monitor.api.routes._common import (
 from election_monitor.crud import ElectionCRUD
 from election_monitor.dashboard import lists
 from election_monitor.dashboard.paging import sort_values
-from election_monitor.dashboard.schemas import ElectionSummary, HourlySeries
+from election_monitor.dashboard.regions import region_grid
+from election_monitor.dashboard.schemas import ElectionSummary, HourlySeries, RegionTile
 from election_monitor.dashboard.series import election_series
 from election_monitor.dashboard.summary import election_summary
 from election_monitor.enums import ElectionStatus
@@ -139,3 +140,14 @@ def get_series(
     end: Annotated[UTCDatetime | None, Query()] = None,
 ) -> Response:
     return json_response(election_series(db, election_id=election_id, start=start, end=end))
+
+
+@router.get(
+    "/{election_id}/regions",
+    response_model=list[RegionTile],
+    summary="The region grid: constituencies, open alerts and the worst open severity per region",
+    responses=READ_ONE,
+)
+def get_regions(election_id: str, principal: Viewer, db: DbSession) -> list[RegionTile]:
+    ElectionCRUD(db).get_or_raise(election_id)
+    return region_grid(db, election_id=election_id)

@@ -1,0 +1,3 @@
+"""Web page fixtures: the API tests' app and users."""
+
+from tests.api.conftest import *  # noqa: F403
