@@ -351,11 +351,9 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 def _recall_cell(recall: dict[str, Any], kind: str, scope: str) -> str:
     def matches(key: str) -> bool:
         head = key.removesuffix(" (groups)")
-        return (
-            head.split("@")[0] == kind
-            and head.endswith(scope) == bool(scope)
-            and (bool(scope) or "[" not in head)
-        )
+        if head.split("@")[0] != kind:
+            return False
+        return head.endswith(scope) if scope else "[" not in head
 
     members = [(k, v) for k, v in recall.items() if matches(k) and not k.endswith("(groups)")]
     groups = [(k, v) for k, v in recall.items() if matches(k) and k.endswith("(groups)")]
