@@ -56,6 +56,8 @@ PUBLIC = {
     ("/api/v1/auth/login", "post"),
 }
 EXPECTED_PATHS = {
+    "/api/v1/reports", "/api/v1/alerts/{alert_id}/evidence",
+    "/api/v1/elections/{election_id}/handover",
     "/api/v1/elections/{election_id}/detect",
     "/api/v1/elections/{election_id}/registry",
     "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/auth/me", "/api/v1/auth/tokens",
