@@ -1,5 +1,5 @@
 """``python -m election_monitor`` runs the ``elmon`` command line."""
 
-from election_monitor.cli import app
+from election_monitor.cli import run
 
-app()
+run()

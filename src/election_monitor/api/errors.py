@@ -7,7 +7,7 @@ InvalidInputError, validation     422  (``errors`` names each field and its allo
 AuthenticationError               401  (with ``WWW-Authenticate: Bearer``)
 PermissionDeniedError             403
 RateLimitedError                  429  (with ``Retry-After``)
-anything else                     500  (logged; the client sees no trace)
+anything else                     500  (logged with an error id; the client sees the id)
 ================================  ====
 """
 
@@ -29,6 +29,7 @@ from election_monitor.accounts.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
+from election_monitor.errorlog import log_unexpected
 from election_monitor.exceptions import (
     ConflictError,
     ElectionMonitorError,
@@ -55,6 +56,9 @@ class ErrorResponse(BaseModel):
     detail: str = Field(description="what went wrong, in words")
     errors: list[FieldError] | None = Field(default=None, description="422: each bad field")
     allowed: list[str] | None = Field(default=None, description="409: the allowed statuses")
+    error_id: str | None = Field(
+        default=None, description="500: the id under which the error is in the server's log"
+    )
 
 
 DESCRIPTIONS = {
@@ -151,9 +155,14 @@ async def _data(_request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "InvalidInputError", "a value was refused by the database")
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
-    return error_json(500, "InternalServerError", "internal error; it has been logged")
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    error_id = log_unexpected(exc, context=f"{request.method} {request.url.path}")
+    return error_json(
+        500,
+        "InternalServerError",
+        f"internal error {error_id}; it has been logged under this id",
+        error_id=error_id,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -20,7 +21,9 @@ from election_monitor.cli import report as report_cli
 from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
 from election_monitor.cli import users as users_cli
+from election_monitor.cli.output import err_console
 from election_monitor.db import session
+from election_monitor.errorlog import error_log_path, log_unexpected
 
 app = typer.Typer(
     name="elmon",
@@ -73,3 +76,19 @@ def main(
 ) -> None:
     """Election Monitoring System."""
     session.configure(database_url)
+
+
+def run() -> None:
+    """The ``elmon`` entry point: the app, with any unexpected error shown as one line and an id
+    (its traceback goes to the error log), never as a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        command = sys.argv[1] if len(sys.argv) > 1 else ""
+        error_id = log_unexpected(exc, context=f"elmon {command}".strip())
+        where = error_log_path()
+        err_console.print(
+            f"[bold red]error:[/] internal error {error_id} ({type(exc).__name__}); "
+            + (f"the details are in {where}" if where else "please report it with this id")
+        )
+        sys.exit(2)

@@ -14,7 +14,10 @@ import orjson
 from sqlalchemy import Connection, insert, select, update
 
 from election_monitor.enums import UNKNOWN_CONSTITUENCY_TYPE
+from election_monitor.ingest import rowgate
+from election_monitor.ingest.limits import unreadable
 from election_monitor.ingest.records import TRANSACTION_OPERATIONS, ChainRecord, Row, RowError
+from election_monitor.ingest.rowgate import TimeWindow
 from election_monitor.ingest.writers import BatchWriter
 from election_monitor.metrics.service import (
     Bucket,
@@ -93,13 +96,19 @@ class PreparedBatch:
 class RowEncoder:
     """Builds the row tuples of each table for one database dialect (pure Python, no I/O)."""
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, *, window: TimeWindow | None = None) -> None:
         sqlite = dialect == "sqlite"
         self._ts: Callable[[datetime], Any] = _sqlite_ts if sqlite else _identity
         self._ts_ms: Callable[[int], Any] = SQLiteTimestamps() if sqlite else ts_datetime
+        # Even without an election, a timestamp must be one a datetime can hold.
+        self.window = window or TimeWindow()
 
     def prepare(self, rows: Sequence[Row]) -> PreparedBatch:
-        """Classify rows, de-duplicate within the batch, build tuples and the touched buckets."""
+        """Classify rows, de-duplicate within the batch, build tuples and the touched buckets.
+
+        Every record passes :func:`rowgate.check` first (plausible time, id lengths, no NUL);
+        any fault while building one row's tuple rejects that row (``row_unreadable``).
+        """
         now = self._ts(utcnow())
         rejections: list[RowError] = []
         tables = {
@@ -113,6 +122,7 @@ class RowEncoder:
             "transaction_rollbacks": self._rollback_tuple,
         }
         duplicates = 0
+        window = self.window
         contract_ids: set[str] = set()
         hours: set[tuple[str, int]] = set()
         hour_sums: dict[tuple[str, int], list[int]] = {}
@@ -126,13 +136,24 @@ class RowEncoder:
                 name = "transaction_rollbacks"
             elif row.operation in TRANSACTION_OPERATIONS:
                 name = "transactions"
-                hours.add((row.contract_id, row.ts_ms // HOUR_MS))
             else:
                 name = "contract_events"
+            try:
+                raw_json = orjson.dumps(row.raw).decode()
+                refused = rowgate.check(row, raw_json, window)
+                if refused is None:
+                    row_tuple = builders[name](row, raw_json, now)
+            except Exception as exc:  # one row's fault rejects that row, never the batch
+                refused = RowError(row.source, row.line, unreadable(exc), _raw_text(row))
+            if refused is not None:
+                rejections.append(refused)
+                continue
+            if name == "transactions":
+                hours.add((row.contract_id, row.ts_ms // HOUR_MS))
+            elif name == "contract_events":
                 event_constituencies.add(row.contract_id)
             contract_ids.add(row.contract_id)
             target = tables[name]
-            row_tuple = builders[name](row, orjson.dumps(row.raw).decode(), now)
             seen = target.rows.get(row.tx_id)
             if seen is None:
                 target.rows[row.tx_id] = (row, row_tuple)
@@ -357,11 +378,11 @@ class BatchLoader:
             [
                 {
                     "job_id": self.job_id,
-                    "source": e.source,
+                    "source": storable(e.source),
                     "line": e.line,
                     "kind": e.kind,
-                    "reason": e.reason,
-                    "text": e.text,
+                    "reason": storable(e.reason),
+                    "text": storable(e.text),
                     "tx_id": e.tx_id,
                     "created_at": utcnow(),
                 }
@@ -438,6 +459,18 @@ def _conflict(record: ChainRecord, kind: str, against: str) -> RowError:
         kind="conflict",
         tx_id=record.tx_id,
     )
+
+
+def storable(text: str) -> str:
+    """Text as both databases store it: a NUL (refused by PostgreSQL) written as ``\\x00``."""
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
+
+
+def _raw_text(record: ChainRecord) -> str:
+    try:
+        return orjson.dumps(record.raw).decode()
+    except TypeError:
+        return repr(record.raw)
 
 
 def _sqlite_ts(value: datetime) -> str:

@@ -64,11 +64,19 @@ _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+_INT64_LIMIT = 2**63
 
 
 def iso_to_ms(text: str) -> int:
-    """Epoch milliseconds of an ISO-8601 time (naive means UTC); ``ValueError`` if not one."""
-    return (parse_datetime(text) - _EPOCH) // _MS
+    """Epoch milliseconds of an ISO-8601 time (naive means UTC); ``ValueError`` if not one.
+
+    A time at the edge of the calendar (year 1 with a positive offset) overflows while
+    converting to UTC: that is "not a time" too, never an ``OverflowError``.
+    """
+    try:
+        return (parse_datetime(text) - _EPOCH) // _MS
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is out of the calendar's range") from exc
 
 
 def _json(value: Any) -> Any:
@@ -193,7 +201,10 @@ def _results(record: ChainRecord) -> None:
         if not isinstance(results, list):
             raise TypeError
         first = results[0] if results else []
-        details = {"results": results, "total": sum(first)}
+        total = sum(first)
+        if not (-_INT64_LIMIT <= total < _INT64_LIMIT):  # inf, NaN, or wider than 64 bits
+            raise TypeError  # a total JSON (and a 64-bit column) can hold, or none
+        details = {"results": results, "total": total}
     except (_JSONError, TypeError):
         details = {"results": None, "total": None, "error": "RESULTS is not a list of lists"}
         if raw is None:

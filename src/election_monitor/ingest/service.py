@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from election_monitor.errorlog import log_unexpected
 from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.ingest import jobs
 from election_monitor.ingest.batch import BatchLoader, BatchResult, PreparedBatch, RowEncoder
@@ -25,6 +26,7 @@ from election_monitor.ingest.elections import resolve_election_id
 from election_monitor.ingest.opener import sha256_and_size
 from election_monitor.ingest.readers import detect_format, iter_input_files, read
 from election_monitor.ingest.records import Row
+from election_monitor.ingest.rowgate import election_window
 from election_monitor.ingest.writers import writer_for
 
 DEFAULT_BATCH_SIZE = 20_000
@@ -197,6 +199,8 @@ def ingest_file(
             error = str(exc)
         except (OSError, UnicodeError, ValueError) as exc:  # unreadable container or bytes
             error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a bug: the job says so with an id that is in the log
+            error = f"internal error {log_unexpected(exc, context=str(path))} (see the error log)"
     with engine.begin() as conn:
         totals = jobs.finish_job(conn, plan.job_id, error=error)
         _call_optional(hooks, "file_done", conn)
@@ -245,8 +249,10 @@ def _load(
     gc.disable()  # the batch is millions of small acyclic objects: collection only costs time
     try:
         with engine.connect() as conn:
+            window = election_window(conn, election.election_id)  # the plausible-time gate
+            conn.rollback()  # the batches open their own transactions
             loader = BatchLoader(conn, writer_for(conn), job_id=plan.job_id, election=election)
-            encoder = RowEncoder(conn.dialect.name)
+            encoder = RowEncoder(conn.dialect.name, window=window)
             prepared = (encoder.prepare(batch) for batch in _batches(rows, batch_size))
             # Batches bound memory; commits are grouped (each one rewrites the touched index
             # pages). A batch's rows and its job checkpoint always share a transaction, so a

@@ -21,6 +21,7 @@ from typing import Protocol
 import orjson
 
 from election_monitor.exceptions import InvalidInputError
+from election_monitor.ingest.limits import Limits, current_limits
 from election_monitor.ingest.opener import natural_key, open_sources
 from election_monitor.ingest.readers import deg_dump, deg_export, hourly_csv
 from election_monitor.ingest.records import ReadStats, Row
@@ -38,7 +39,9 @@ __all__ = [
 class Reader(Protocol):
     """What every format's reader is: a path in, rows out, counts into ``stats``."""
 
-    def __call__(self, path: Path, *, stats: ReadStats | None = None) -> Iterator[Row]: ...
+    def __call__(
+        self, path: Path, *, stats: ReadStats | None = None, limits: Limits = ...
+    ) -> Iterator[Row]: ...
 
 
 FORMATS: dict[str, Reader] = {
@@ -58,7 +61,7 @@ def _sniff_line(line: str) -> str | None:
     if text.startswith("{"):
         try:
             value = orjson.loads(text)
-        except orjson.JSONDecodeError:
+        except (orjson.JSONDecodeError, RecursionError):
             return "deg-dump" if '"height"' in text else None
         return "deg-dump" if isinstance(value, dict) and "height" in value else None
     fields = [field.strip().strip('"').lower() for field in text.split(";")]
@@ -69,12 +72,18 @@ def _sniff_line(line: str) -> str | None:
     return None
 
 
-def _detect_file(path: Path) -> str:
-    sources = open_sources(path)
+def _detect_file(path: Path, limits: Limits) -> str:
+    sources = open_sources(path, limits)
     with contextlib.closing(sources):
         source = next(sources)  # open_sources raises rather than yield nothing
         seen = 0
-        for _number, line in source.lines():
+        for line, overlong in source.bounded_lines(limits.max_line_chars):
+            if overlong:
+                # Too long to be read as a row; the reader rejects it. Not evidence of a format.
+                seen += 1
+                if seen >= SNIFF_LINES:
+                    break
+                continue
             if not line.strip():
                 continue
             found = _sniff_line(line)
@@ -94,17 +103,18 @@ def _detect_file(path: Path) -> str:
     )
 
 
-def detect_format(path: Path) -> str:
+def detect_format(path: Path, limits: Limits | None = None) -> str:
     """The format name of a file or folder, sniffed from content; ``InvalidInputError`` if none."""
     path = Path(path)
+    limits = limits or current_limits()
     if not path.is_dir():
-        return _detect_file(path)
+        return _detect_file(path, limits)
     files = iter_input_files([path])
     if not files:
         raise InvalidInputError(f"{path}: the folder holds no input files")
     if all(file.name.lower().endswith(_DUMP_SUFFIXES) for file in files):
         return "deg-dump"
-    found = {_detect_file(file) for file in files}
+    found = {_detect_file(file, limits) for file in files}
     if len(found) > 1:
         raise InvalidInputError(f"{path}: the folder mixes formats ({', '.join(sorted(found))})")
     return found.pop()
@@ -148,22 +158,27 @@ def iter_input_files(paths: Iterable[Path | str]) -> list[Path]:
     return result
 
 
-def _read(path: Path, format: str, stats: ReadStats | None) -> Iterator[Row]:
+def _read(path: Path, format: str, stats: ReadStats | None, limits: Limits) -> Iterator[Row]:
     if path.is_dir():
         for file in iter_input_files([path]):
-            yield from _read(file, format, stats)
+            yield from _read(file, format, stats, limits)
         return
-    name = detect_format(path) if format == "auto" else format
-    yield from FORMATS[name](path, stats=stats)
+    name = detect_format(path, limits) if format == "auto" else format
+    yield from FORMATS[name](path, stats=stats, limits=limits)
 
 
 def read(
-    path: Path | str, format: str = "auto", *, stats: ReadStats | None = None
+    path: Path | str,
+    format: str = "auto",
+    *,
+    stats: ReadStats | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Row]:
     """Read a file or folder as ``format`` (``"auto"``: sniffed per file); rows stream out.
 
     The format name and the path are checked now; damaged containers and undetectable files
     raise ``InvalidInputError`` when reached. Counts go into ``stats`` as each source ends.
+    ``limits`` default to the configured ones (``limits.current_limits``).
     """
     path = Path(path)
     if format != "auto" and format not in FORMATS:
@@ -172,4 +187,4 @@ def read(
         )
     if not path.exists():
         raise InvalidInputError(f"no such file or folder: {path}")
-    return _read(path, format, stats)
+    return _read(path, format, stats, limits or current_limits())

@@ -19,7 +19,17 @@ from typing import Any
 
 import orjson
 
+from election_monitor.ingest import jsontext
 from election_monitor.ingest.interpret import interpret
+from election_monitor.ingest.limits import (
+    DEFAULT_LIMITS,
+    LINE_TOO_LONG,
+    BoundError,
+    Limits,
+    check_uint,
+    shown,
+    unreadable,
+)
 from election_monitor.ingest.opener import CONTAINER_ERRORS, TextSource, damaged, open_sources
 from election_monitor.ingest.records import ChainRecord, ReadStats, Row, RowError
 
@@ -29,8 +39,8 @@ CALL_TYPES = (103, 104)
 BINARY_PREFIX = "base64:"
 _PREFIX_LEN = len(BINARY_PREFIX)
 
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
+_loads = jsontext.loads
+_JSONError = jsontext.JSONDecodeError
 
 
 class _BadRowError(Exception):
@@ -58,9 +68,8 @@ def _decode_entries(entries: Any, what: str) -> dict[str, Any]:
 
 
 def _int_field(container: dict[str, Any], key: str) -> int | None:
-    value = container.get(key)
-    # bool is an int subclass; a height of ``true`` is not a height.
-    return value if type(value) is int else None
+    """A whole non-negative 64-bit number, None if absent or not one (``BoundError`` if wider)."""
+    return check_uint(container.get(key), key)
 
 
 def _parse_transaction(
@@ -80,9 +89,12 @@ def _parse_transaction(
     tx_id = tx.get("id")
     if not tx_id or type(tx_id) is not str:
         raise _BadRowError(f"transaction {index}: missing nestedTxId (tx.id)")
-    ts = _int_field(tx, "timestamp")
-    if ts is None or ts < 0:
-        raise _BadRowError(f"transaction {index}: bad ts {tx.get('timestamp')!r}")
+    try:
+        ts = _int_field(tx, "timestamp")
+    except BoundError as exc:
+        raise BoundError(f"transaction {index}: {exc}") from None
+    if ts is None:
+        raise _BadRowError(f"transaction {index}: bad ts {shown(tx.get('timestamp'))}")
     sender = tx.get("senderPublicKey")
     if not sender or type(sender) is not str:
         raise _BadRowError(f"transaction {index}: missing senderPublicKey")
@@ -131,53 +143,73 @@ def _parse_transaction(
     )
 
 
-def _block(line: str) -> tuple[int, int, list[Any]]:
+def _block(line: str, max_depth: int) -> tuple[int, int, list[Any]]:
     try:
-        block = _loads(line)
+        block = _loads(line, max_depth=max_depth)
     except _JSONError as exc:
         raise _BadRowError(f"bad JSON: {exc}") from None
     if type(block) is not dict:
         raise _BadRowError("block is not a JSON object")
     height = _int_field(block, "height")
-    if height is None or height < 0:
-        raise _BadRowError(f"missing or bad height {block.get('height')!r}")
+    if height is None:
+        raise _BadRowError(f"missing or bad height {shown(block.get('height'))}")
     block_ts = _int_field(block, "timestamp")
-    if block_ts is None or block_ts < 0:
-        raise _BadRowError(f"missing or bad block timestamp {block.get('timestamp')!r}")
+    if block_ts is None:
+        raise _BadRowError(f"missing or bad block timestamp {shown(block.get('timestamp'))}")
     transactions = block.get("transactions")
     if type(transactions) is not list:
         raise _BadRowError("missing or bad transactions (expected a JSON array)")
     return height, block_ts, transactions
 
 
-def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def read_source(
+    source: TextSource, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read one decoded dump text: the records and row errors of each block line."""
     name = source.name
     records = errors = skipped = ignored = number = 0
+    max_line = limits.max_line_chars
     try:
-        for number, text in enumerate(source.file, 1):
+        for number, (text, overlong) in enumerate(source.bounded_lines(max_line), 1):
             line = text.rstrip("\r\n")
+            if overlong:
+                errors += 1
+                yield RowError(
+                    name, number, f"{LINE_TOO_LONG}: longer than {max_line:,} characters", line
+                )
+                continue
             if not line.strip():
                 skipped += 1
                 continue
             try:
-                height, block_ts, transactions = _block(line)
-            except _BadRowError as exc:
+                height, block_ts, transactions = _block(line, limits.max_json_depth)
+            except (_BadRowError, BoundError) as exc:
                 errors += 1
                 yield RowError(name, number, str(exc), line)
                 continue
+            except Exception as exc:  # any other fault of one line rejects that line only
+                errors += 1
+                yield RowError(name, number, unreadable(exc), line)
+                continue
             for index, wrapper in enumerate(transactions, 1):
                 try:
-                    record = _parse_transaction(wrapper, index, height, block_ts, name, number)
-                except _BadRowError as exc:
+                    parsed = _parse_transaction(wrapper, index, height, block_ts, name, number)
+                    record = None if parsed is None else interpret(parsed)
+                except (_BadRowError, BoundError) as exc:
                     errors += 1
-                    yield RowError(name, number, str(exc), orjson.dumps(wrapper).decode())
+                    yield RowError(name, number, str(exc), _text(wrapper))
+                    continue
+                except Exception as exc:  # one transaction's fault rejects that one only
+                    errors += 1
+                    yield RowError(
+                        name, number, f"transaction {index}: {unreadable(exc)}", _text(wrapper)
+                    )
                     continue
                 if record is None:
                     ignored += 1
                     continue
                 records += 1
-                yield interpret(record)
+                yield record
     except CONTAINER_ERRORS as exc:
         raise damaged(source, number, exc) from exc
     finally:
@@ -193,7 +225,17 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
             )
 
 
-def read(path: Path, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def _text(wrapper: Any) -> str:
+    """A transaction as stored with its rejection (valid JSON: the block parsed)."""
+    try:
+        return orjson.dumps(wrapper).decode()
+    except TypeError:
+        return repr(wrapper)
+
+
+def read(
+    path: Path, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read one dump chunk (``.jsonl``, ``.jsonl.gz``, or a ``.zip`` of chunks)."""
-    for source in open_sources(path):
-        yield from read_source(source, stats=stats)
+    for source in open_sources(path, limits):
+        yield from read_source(source, stats=stats, limits=limits)

@@ -17,9 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from election_monitor.ingest import jsontext
 from election_monitor.ingest.interpret import interpret
+from election_monitor.ingest.limits import (
+    DEFAULT_LIMITS,
+    LINE_TOO_LONG,
+    BoundError,
+    Limits,
+    check_fields,
+    parse_uint,
+    unreadable,
+)
 from election_monitor.ingest.opener import (
     CONTAINER_ERRORS,
     TextSource,
@@ -51,8 +59,8 @@ VALUE_KEYS = frozenset({"stringValue", "intValue", "binaryValue", "boolValue"})
 NOT_ROLLED_BACK = frozenset({"", "0"})
 ROLLED_BACK = "-1"
 
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
+_loads = jsontext.loads
+_JSONError = jsontext.JSONDecodeError
 
 
 class _BadRowError(Exception):
@@ -105,8 +113,13 @@ def _decode_entries(entries: Any, what: str) -> dict[str, Any]:
     return decoded
 
 
-def _parse_fields(fields: list[str], source: str, line: int, file_contract: str) -> ChainRecord:
-    """Build the (not yet interpreted) record of one split line; ``_BadRowError`` if malformed."""
+def _parse_fields(
+    fields: list[str], source: str, line: int, file_contract: str, limits: Limits
+) -> ChainRecord:
+    """Build the (not yet interpreted) record of one split line; ``_BadRowError`` if malformed.
+
+    Limits (field length, JSON depth, 64-bit ``ts``) raise ``BoundError``.
+    """
     (
         tx_id,
         type_text,
@@ -123,13 +136,15 @@ def _parse_fields(fields: list[str], source: str, line: int, file_contract: str)
     ) = fields
     if not tx_id:
         raise _BadRowError("missing nestedTxId")
+    check_fields(fields, limits.max_field_chars, FIELDS)
     if type_text == "104":
         tx_type = 104
     elif type_text == "103":
         tx_type = 103
     else:
         raise _BadRowError(f"unknown type {type_text!r} (expected 103 or 104)")
-    if not (ts_text.isdigit() and ts_text.isascii()):
+    ts_ms = parse_uint(ts_text, "ts")
+    if ts_ms is None:
         raise _BadRowError(f"bad ts {ts_text!r} (expected epoch milliseconds)")
     if not sender:
         raise _BadRowError("missing senderPublicKey")
@@ -140,16 +155,17 @@ def _parse_fields(fields: list[str], source: str, line: int, file_contract: str)
     else:
         raise _BadRowError(f"bad rollback {rollback_text!r} (expected empty or -1)")
     # Three separate try blocks (free when nothing is raised) name the field that is bad.
+    depth = limits.max_json_depth
     try:
-        params_json = _loads(params_text)
+        params_json = _loads(params_text, max_depth=depth)
     except _JSONError as exc:
         raise _BadRowError(f"bad JSON in params: {exc}") from None
     try:
-        diff_json = _loads(diff_text)
+        diff_json = _loads(diff_text, max_depth=depth)
     except _JSONError as exc:
         raise _BadRowError(f"bad JSON in diff: {exc}") from None
     try:
-        extra_json = _loads(extra_text)
+        extra_json = _loads(extra_text, max_depth=depth)
     except _JSONError as exc:
         raise _BadRowError(f"bad JSON in extra: {exc}") from None
     if type(extra_json) is not dict:
@@ -184,7 +200,7 @@ def _parse_fields(fields: list[str], source: str, line: int, file_contract: str)
         tx_id,
         contract_id,
         operation,
-        int(ts_text),
+        ts_ms,
         0,  # the export carries no block height
         sender,
         params,
@@ -195,14 +211,22 @@ def _parse_fields(fields: list[str], source: str, line: int, file_contract: str)
     )
 
 
-def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def read_source(
+    source: TextSource, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read one decoded export text: a record or a row error per non-blank line."""
     name = source.name
     file_contract = contract_id_from_name(name)
     records = errors = skipped = number = 0
+    max_line = limits.max_line_chars
     try:
-        # source.file directly, not source.lines(): one generator less per line.
-        for number, line in enumerate(source.file, 1):
+        for number, (line, overlong) in enumerate(source.bounded_lines(max_line), 1):
+            if overlong:
+                errors += 1
+                yield RowError(
+                    name, number, f"{LINE_TOO_LONG}: longer than {max_line:,} characters", line
+                )
+                continue
             fields = line.split(";")
             # Only the last field carries the line ending; stripping it avoids copying the line.
             fields[-1] = fields[-1].rstrip("\r\n")
@@ -216,13 +240,17 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 )
                 continue
             try:
-                record = _parse_fields(fields, name, number, file_contract)
-            except _BadRowError as exc:
+                record = interpret(_parse_fields(fields, name, number, file_contract, limits))
+            except (_BadRowError, BoundError) as exc:
                 errors += 1
                 yield RowError(name, number, str(exc), line.rstrip("\r\n"))
                 continue
+            except Exception as exc:  # any other fault of one row rejects that row only
+                errors += 1
+                yield RowError(name, number, unreadable(exc), line.rstrip("\r\n"))
+                continue
             records += 1
-            yield interpret(record)
+            yield record
     except CONTAINER_ERRORS as exc:
         raise damaged(source, number, exc) from exc
     finally:
@@ -237,7 +265,9 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
             )
 
 
-def read(path: Path, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def read(
+    path: Path, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read a deg-export file (plain, ``.gz`` or ``.zip`` of one or more ``.csv``)."""
-    for source in open_sources(path):
-        yield from read_source(source, stats=stats)
+    for source in open_sources(path, limits):
+        yield from read_source(source, stats=stats, limits=limits)

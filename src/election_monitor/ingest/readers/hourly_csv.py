@@ -22,9 +22,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from election_monitor.ingest import jsontext
 from election_monitor.ingest.interpret import KNOWN_OPERATIONS, interpret, iso_to_ms
+from election_monitor.ingest.limits import (
+    DEFAULT_LIMITS,
+    LINE_TOO_LONG,
+    BoundError,
+    Limits,
+    check_fields,
+    parse_uint,
+    shown,
+    unreadable,
+)
 from election_monitor.ingest.opener import (
     CONTAINER_ERRORS,
     TextSource,
@@ -39,8 +48,8 @@ OPTIONAL_COLUMNS = ("sender", "status", "params")
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
-_loads = orjson.loads
-_JSONError = orjson.JSONDecodeError
+_loads = jsontext.loads
+_JSONError = jsontext.JSONDecodeError
 
 
 class _BadRowError(Exception):
@@ -70,42 +79,47 @@ def _parse_header(line: str) -> list[str]:
 
 def _parse_timestamp(text: str) -> int:
     """Epoch milliseconds from epoch ms digits or ISO-8601 (naive means UTC)."""
-    if text.isdigit() and text.isascii():
-        return int(text)
+    ms = parse_uint(text, "timestamp")
+    if ms is not None:
+        return ms
     try:
         return iso_to_ms(text)
     except ValueError:
-        raise _BadRowError(f"bad timestamp {text!r} (expected ISO-8601 or epoch ms)") from None
+        raise _BadRowError(f"bad timestamp {shown(text)} (expected ISO-8601 or epoch ms)") from None
 
 
-def _parse_row(row: dict[str, str], source: str, line: int, file_contract: str) -> ChainRecord:
+def _parse_row(
+    row: dict[str, str], source: str, line: int, file_contract: str, limits: Limits
+) -> ChainRecord:
     """Build the record of one row (a column -> text dict); ``_BadRowError`` if malformed."""
     tx_id = row["tx_id"].strip()
     if not tx_id:
         raise _BadRowError("missing tx_id")
+    check_fields(list(row.values()), limits.max_field_chars, tuple(row))
     operation = row["type"].strip()
     if operation not in KNOWN_OPERATIONS:
-        raise _BadRowError(f"unknown type {operation!r}")
+        raise _BadRowError(f"unknown type {shown(operation)}")
     ts_ms = _parse_timestamp(row["timestamp"].strip())
     height_text = row["block_height"].strip()
     if not height_text:
         height = 0
-    elif height_text.isdigit() and height_text.isascii():
-        height = int(height_text)
     else:
-        raise _BadRowError(f"bad block_height {height_text!r}")
+        parsed_height = parse_uint(height_text, "block_height")
+        if parsed_height is None:
+            raise _BadRowError(f"bad block_height {shown(height_text)}")
+        height = parsed_height
     status = row.get("status", "").strip().lower()
     if status in ("", ACCEPTED):
         accepted = True
     elif status == REJECTED:
         accepted = False
     else:
-        raise _BadRowError(f"bad status {status!r} (expected accepted or rejected)")
+        raise _BadRowError(f"bad status {shown(status)} (expected accepted or rejected)")
     params_text = row.get("params", "").strip()
     params: dict[str, Any] = {}
     if params_text:
         try:
-            parsed = _loads(params_text)
+            parsed = _loads(params_text, max_depth=limits.max_json_depth)
         except _JSONError as exc:
             raise _BadRowError(f"bad JSON in params: {exc}") from None
         if type(parsed) is not dict:
@@ -132,7 +146,9 @@ def _parse_row(row: dict[str, str], source: str, line: int, file_contract: str) 
     return record
 
 
-def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def read_source(
+    source: TextSource, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read one decoded hourly CSV text: header first, then a record or error per row."""
     name = source.name
     file_contract = contract_id_from_name(name)
@@ -140,19 +156,27 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
     maxsplit = -1
     header_error: str | None = None
     records = errors = skipped = number = 0
+    max_line = limits.max_line_chars
     try:
-        for number, text in enumerate(source.file, 1):
+        for number, (text, overlong) in enumerate(source.bounded_lines(max_line), 1):
             line = text.rstrip("\r\n")
+            if overlong:
+                errors += 1
+                yield RowError(
+                    name, number, f"{LINE_TOO_LONG}: longer than {max_line:,} characters", line
+                )
+                continue
             if not line.strip():
                 skipped += 1
                 continue
             if columns is None and header_error is None:
                 try:
+                    check_fields([line], limits.max_field_chars, ("header",))
                     columns = _parse_header(line)
                     # A JSON params column written last may hold ";": it takes the rest.
                     maxsplit = len(columns) - 1 if columns[-1] == "params" else -1
                     skipped += 1
-                except _BadRowError as exc:
+                except (_BadRowError, BoundError, csv.Error) as exc:
                     header_error = f"no usable header (line {number})"
                     errors += 1
                     yield RowError(name, number, str(exc), line)
@@ -166,13 +190,17 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
                 if len(fields) != len(columns):
                     raise _BadRowError(f"expected {len(columns)} fields, got {len(fields)}")
                 row = dict(zip(columns, fields, strict=True))
-                record = _parse_row(row, name, number, file_contract)
-            except _BadRowError as exc:
+                record = interpret(_parse_row(row, name, number, file_contract, limits))
+            except (_BadRowError, BoundError) as exc:
                 errors += 1
                 yield RowError(name, number, str(exc), line)
                 continue
+            except Exception as exc:  # any other fault of one row rejects that row only
+                errors += 1
+                yield RowError(name, number, unreadable(exc), line)
+                continue
             records += 1
-            yield interpret(record)
+            yield record
     except CONTAINER_ERRORS as exc:
         raise damaged(source, number, exc) from exc
     finally:
@@ -187,7 +215,9 @@ def read_source(source: TextSource, *, stats: ReadStats | None = None) -> Iterat
             )
 
 
-def read(path: Path, *, stats: ReadStats | None = None) -> Iterator[Row]:
+def read(
+    path: Path, *, stats: ReadStats | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Row]:
     """Read an hourly CSV file (plain, ``.gz`` or ``.zip``)."""
-    for source in open_sources(path):
-        yield from read_source(source, stats=stats)
+    for source in open_sources(path, limits):
+        yield from read_source(source, stats=stats, limits=limits)
