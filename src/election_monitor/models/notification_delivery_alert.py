@@ -26,7 +26,7 @@ class NotificationDeliveryAlert(Base):
         primary_key=True,
     )
     alert_id: Mapped[str] = mapped_column(
-        String, ForeignKey("alerts.id"), primary_key=True, index=True
+        String, ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     channel_id: Mapped[str] = mapped_column(String, nullable=False)
     user_id: Mapped[str | None] = mapped_column(String)

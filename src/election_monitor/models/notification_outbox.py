@@ -34,7 +34,7 @@ class NotificationOutbox(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     alert_id: Mapped[str] = mapped_column(
-        String, ForeignKey("alerts.id"), nullable=False, index=True
+        String, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True
     )
     change: Mapped[str] = mapped_column(String, nullable=False)
     value: Mapped[str | None] = mapped_column(String)  # the new severity, or the assignee

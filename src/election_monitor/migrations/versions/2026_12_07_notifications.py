@@ -134,6 +134,7 @@ def upgrade() -> None:
             ["alert_id"],
             ["alerts.id"],
             name=op.f("fk_notification_links_alert_id_alerts"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["delivery_id"],
@@ -158,7 +159,10 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["alert_id"], ["alerts.id"], name=op.f("fk_notification_outbox_alert_id_alerts")
+            ["alert_id"],
+            ["alerts.id"],
+            name=op.f("fk_notification_outbox_alert_id_alerts"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_outbox")),
     )
