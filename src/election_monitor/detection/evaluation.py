@@ -45,7 +45,7 @@ def _first_evidence(alert: dict[str, Any]) -> str | None:
             return str(d[key][0]["hour"])
     if isinstance(d.get("window"), dict) and d["window"].get("start"):
         return str(d["window"]["start"])
-    for key in ("first_flagged", "at", "first", "last_seen"):
+    for key in ("first_flagged", "at", "first", "first_exceeded", "last_seen"):
         if d.get(key):
             return str(d[key])
     return None

@@ -84,12 +84,17 @@ def _ids(keys: list[Any]) -> NDArray:
 
 
 def common_groups(frame: Frame) -> list[NDArray]:
-    """Group ids per constituency for the common factor: zone+region, zone, everyone."""
+    """Group ids per constituency for the common factor: zone+region, then zone.
+
+    Only constituencies on the same local clock share a factor: at one UTC hour, others in
+    other zones are at other hours of their day, and their misfit there (an unlearnt part of
+    the shape) is not a shock this constituency shares. A constituency alone in its zone
+    gets no common factor and carries the typical size of one as extra noise instead.
+    """
     facts = frame.facts
     return [
         _ids([(f.timezone, f.region) for f in facts]),
         _ids([f.timezone for f in facts]),
-        np.zeros(len(facts), dtype=np.int64),
     ]
 
 
@@ -410,6 +415,9 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     lh = frame.local_hours().astype(np.int64) if n_c else np.zeros((0, n_h), dtype=np.int64)
     started = np.where(has_data.any(axis=1), has_data.argmax(axis=1), n_h)
     outage = _outage(frame, s, active, started)
+    # Alone on its clock: never a common factor; tested with the typical shock as noise.
+    zone = levels[-1]
+    lone = np.bincount(zone, minlength=int(zone.max()) + 1)[zone] == 1 if n_c else zone == 0
 
     # State, all causal: sums over earlier hours only.
     shape_v = np.zeros((n_types, 24))  # voters at local hour h, per type
@@ -431,6 +439,8 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
     num = 0.0  # sum of (counts - mu)^2 - counts
     den = 0.0  # sum of mu^2
     edges = np.asarray(s.nb_slope_bins, dtype=float)
+    shock_sq = 0.0  # sum of log(common)^2 over cells that had one: the typical shared
+    shock_n = 0.0  # shock a constituency without zone peers cannot have removed
     num_b = np.zeros(edges.size + 1)  # the same per band of the shape's slope: ramps
     den_b = np.zeros(edges.size + 1)  # misfit more than steady hours
 
@@ -539,7 +549,12 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
         phase_var = tau2 * (1.0 - weight)  # what the own factor has not learned yet
         phase_log = np.sqrt(phase_var)
         shift = np.exp(s.phase_z * phase_log)
-        common_var = np.where(n_common > 0, 1.57 / (k_cell * np.maximum(n_common, 1.0)), 0.0)
+        shared = n_common > 0
+        shock_var = shock_sq / shock_n if shock_n > 0 else s.common_shock_var
+        common_var = np.where(shared, 1.57 / (k_cell * np.maximum(n_common, 1.0)), shock_var)
+        if shared.any():
+            shock_sq += float(np.sum(np.log(common[shared]) ** 2))
+            shock_n += float(shared.sum())
         k_t = 1.0 / (1.0 / k_cell + phase_var + common_var)
         k_eff[:, t] = k_t
         tolerance[:, t] = shift
@@ -549,7 +564,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
             & has_data[:, t]
             & (t >= started + s.warmup_hours)
             & (mu_t >= 1.0)
-            & (n_common > 0)
+            & (shared | lone)
         )
         tested[:, t] = test
         flagged = np.zeros(n_c, dtype=bool)
@@ -574,7 +589,7 @@ def fit(frame: Frame, s: DetectionSettings) -> Model:
             )
             spike_level[idx, t] = np.where(crit, 2, np.where(warn, 1, 0))
             flagged[idx] = (up < s.update_exclude_p) | (down < s.update_exclude_p)
-            ok = ~flagged[idx] & (mu_t[idx] > 5.0)
+            ok = ~flagged[idx] & (mu_t[idx] > 5.0) & shared[idx]
             if ok.any():
                 vv, mm = v_t[idx][ok], mu_t[idx][ok]
                 contrib = (vv - mm) ** 2 - vv

@@ -109,9 +109,14 @@ class DetectionSettings:
     #: Shrinkage of a type's diurnal shape toward all types' (in median constituency-hours).
     shape_prior_weight: float = 3.0
     #: Common factor: at least this many other constituencies with at least this many
-    #: expected voters in the hour, else the next wider group (region -> zone -> all).
+    #: expected voters in the hour, else the next wider group (zone+region -> zone -> none).
     common_min_peers: int = 2
     common_min_expected: float = 3.0
+    #: variance of log(common factor) assumed for a constituency without zone peers until the
+    #: election has shown its own (then: the mean square of the factors seen so far)
+    common_shock_var: float = 0.05
+    #: A group alarm names only members whose own upper-tail p is at most this.
+    regional_member_p: float = 0.05
     #: Hours with a raw tail p below this do not update the level, shape or noise estimate.
     update_exclude_p: float = 1e-3
 

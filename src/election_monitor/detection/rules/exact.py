@@ -210,6 +210,12 @@ class TurnoutExceedsRegistered(Rule):
             if den <= 0 or top <= den:
                 continue
             what = "bulletins issued" if f.bulletins >= f.votes else "voters"
+            c = ctx.frame.index[f.id]
+            series = ctx.frame.bulletins[c] if f.bulletins >= f.votes else ctx.frame.votes[c]
+            crossed = np.flatnonzero(np.cumsum(series) > den)
+            # The hour the count first passed the register: a fact of this constituency's
+            # own data, whatever else has been loaded (``last_seen`` is the newest data).
+            at = iso(ctx.frame.hour(int(crossed[0]))) if crossed.size else None
             out.append(
                 _exact(
                     f,
@@ -227,6 +233,7 @@ class TurnoutExceedsRegistered(Rule):
                         "bulletins_issued": f.bulletins,
                         "votes_cast": f.votes,
                         "excess": top - den,
+                        "first_exceeded": at,
                     },
                     last_seen=iso(ctx.frame.newest) or "",
                     magnitude=float(top - den),

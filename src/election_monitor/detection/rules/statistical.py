@@ -652,7 +652,15 @@ def group_surges(ctx: Context) -> list[GroupAlarm]:
     for (kind, name, t, g, ratio, excess, scale), p_i, q_i in zip(tests, p, q, strict=True):
         if q_i > s.regional_q or ratio < s.regional_min_ratio or excess < s.regional_min_excess:
             continue
-        members = np.flatnonzero(g & (f.votes[:, t] > scale * m.mu_pre[:, t]))
+        # Named are the members that are themselves high against the rest of the country's
+        # pace (improbable at ``regional_member_p``): a group alarm must not put a
+        # constituency that voted as expected on the observers' list.
+        idx = np.flatnonzero(g)
+        share_mu = np.maximum(scale * m.mu_pre[idx, t], 1e-9)  # the rest of the country's pace
+        p_own = upper_midp(f.votes[idx, t], share_mu, m.k_eff[idx, t])
+        members = idx[(f.votes[idx, t] > share_mu) & (p_own <= s.regional_member_p)]
+        if members.size == 0:
+            continue
         out.append(
             GroupAlarm(
                 kind=kind,
@@ -688,11 +696,19 @@ def _share_series(
         g, r = use & inside, use & ~inside
         if g.sum() < s.regional_min_members or r.sum() < s.regional_min_members:
             continue
-        o_g, e_g = float(f.votes[g, t].sum()), float(m.mu_pre[g, t].sum())
         o_r, e_r = float(f.votes[r, t].sum()), float(m.mu_pre[r, t].sum())
-        if min(o_r, e_r, e_g) <= 0:
+        if min(o_r, e_r) <= 0:
             continue
         rest = o_r / e_r
+        # Without its largest contributor: one member's own spike (the spike rule's business)
+        # must not carry the group; a group-wide surge remains without any one member.
+        idx = np.flatnonzero(g)
+        top = idx[int(np.argmax(f.votes[idx, t] - rest * m.mu_pre[idx, t]))]
+        g = g.copy()
+        g[top] = False
+        o_g, e_g = float(f.votes[g, t].sum()), float(m.mu_pre[g, t].sum())
+        if e_g <= 0:
+            continue
         if e_g * rest < s.regional_min_expected or o_r < s.regional_min_expected:
             continue
         x = math.log((o_g + 0.5) / (e_g * rest + 0.5))
