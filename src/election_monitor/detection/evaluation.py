@@ -21,6 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from scipy.stats import nbinom
+
 from election_monitor.simulate.anomalies import PLATFORM_OUTAGE
 from election_monitor.timeutil import parse_datetime
 
@@ -36,6 +38,27 @@ COMPATIBLE: dict[str, set[str]] = {
 }
 #: How long after an anomaly's end an alert still counts (hours of data).
 LATE_HOURS = 2.0
+
+
+#: An injection is declared detectable when an oracle that knows its clean expectation mu
+#: exactly would find the injected count at this tail probability under twice-Poisson noise
+#: (negative binomial with variance 2 mu): the physical limit of hourly counts, whatever the
+#: detector. Injections without a count size (deviation, rejection) have no declared size.
+DETECTABLE_P = 1e-6
+
+
+def detectable(anomaly: dict[str, Any]) -> bool | None:
+    """Whether ``anomaly`` is large enough to be found from hourly counts (None: no size)."""
+    details = anomaly.get("details") or {}
+    mu, seen = details.get("expected_bulletins"), details.get("injected_bulletins")
+    if mu is None or seen is None:
+        return None
+    mu = float(mu)
+    if mu <= 0:
+        return False
+    up = seen > mu
+    tail = nbinom.sf(seen - 1, mu, 0.5) if up else nbinom.cdf(seen, mu, 0.5)
+    return float(tail) <= DETECTABLE_P
 
 
 def _first_evidence(alert: dict[str, Any]) -> str | None:
@@ -70,6 +93,9 @@ class Evaluation:
     false_alerts: list[dict[str, Any]] = field(default_factory=list)
     #: one row per injection: key, detected, the simulator's expected bulletins in its window
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    #: the same counts over the injections of a declared detectable size (``detectable``)
+    detectable_injected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    detectable_detected: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, other: Evaluation) -> None:
         for k, v in other.detected.items():
@@ -78,6 +104,10 @@ class Evaluation:
             self.injected[k] += v
         for k, vs in other.delays.items():
             self.delays[k].extend(vs)
+        for k, v in other.detectable_injected.items():
+            self.detectable_injected[k] += v
+        for k, v in other.detectable_detected.items():
+            self.detectable_detected[k] += v
         for k, v in other.false_by_type.items():
             self.false_by_type[k] += v
         self.outcomes.extend(other.outcomes)
@@ -99,6 +129,14 @@ class Evaluation:
                 "recall": round(self.detected.get(key, 0) / self.injected[key], 3),
                 "median_delay_h": delays[len(delays) // 2] if delays else None,
             }
+            if key in self.detectable_injected:
+                n = self.detectable_injected[key]
+                hit = self.detectable_detected.get(key, 0)
+                per[key]["detectable"] = {
+                    "injected": n,
+                    "detected": hit,
+                    "recall": round(hit / n, 3) if n else None,
+                }
         days = self.clean_days or 1.0
         return {
             "recall": per,
@@ -147,11 +185,16 @@ def score_run(alerts: list[dict[str, Any]], truth: dict[str, Any]) -> Evaluation
         if best is not None:
             ev.detected[key] += 1
             ev.delays[key].append(round(best, 2))
+        sized = detectable(x)
+        if sized is not None:
+            ev.detectable_injected[key] += int(sized)
+            ev.detectable_detected[key] += int(sized and best is not None)
         ev.outcomes.append(
             {
                 "key": key,
                 "detected": best is not None,
                 "expected_bulletins": (x.get("details") or {}).get("expected_bulletins"),
+                "detectable": sized,
             }
         )
         group = (x.get("details") or {}).get("group")

@@ -235,7 +235,13 @@ class CellResult:
         for key, row in d["recall"].items():
             kind = key.split("@")[0]
             target = 1.0 if kind in EXACT_TYPES else RECALL_TARGET
-            if row["recall"] < target:
+            sized = row.get("detectable")
+            if sized is not None:
+                if sized["injected"] and sized["detected"] < target * sized["injected"]:
+                    out.append(
+                        f"recall {key} of detectable size {sized['detected']}/{sized['injected']}"
+                    )
+            elif row["recall"] < target:
                 out.append(f"recall {key} {row['detected']}/{row['injected']}")
         exact_false = {t: n for t, n in d["false_by_type"].items() if t in EXACT_TYPES}
         if exact_false:
@@ -363,8 +369,15 @@ def _recall_cell(recall: dict[str, Any], kind: str, scope: str) -> str:
     def fmt(rows: list[tuple[str, Any]]) -> str:
         hit = sum(v["detected"] for _, v in rows)
         total = sum(v["injected"] for _, v in rows)
-        mark = "" if hit >= RECALL_TARGET * total else " ✗"
-        return f"{hit}/{total}{mark}"
+        sized = [v["detectable"] for _, v in rows if "detectable" in v]
+        if not sized:
+            mark = "" if hit >= RECALL_TARGET * total else " ✗"
+            return f"{hit}/{total}{mark}"
+        # Of a declared detectable size (evaluation.detectable): the target applies to those.
+        d_hit = sum(d["detected"] for d in sized)
+        d_total = sum(d["injected"] for d in sized)
+        mark = "" if d_hit >= RECALL_TARGET * d_total else " ✗"
+        return f"{hit}/{total} (d {d_hit}/{d_total}{mark})"
 
     text = fmt(members)
     if groups and kind == "correlated_spike":
