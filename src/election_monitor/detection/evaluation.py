@@ -120,7 +120,7 @@ class Evaluation:
         self.false_critical += other.false_critical
 
     def as_dict(self) -> dict[str, Any]:
-        per = {}
+        per: dict[str, dict[str, Any]] = {}
         for key in sorted(self.injected):
             delays = sorted(self.delays.get(key, []))
             per[key] = {
