@@ -77,7 +77,7 @@ def main() -> None:
         progress=progress,
     )
     elapsed = time.perf_counter() - started
-    table = markdown(results)
+    table = markdown(results, base)
     print(table)
     print(f"\n{len(cells)} cells x {len(args.seeds)} seeds in {elapsed:.0f} s "
           f"with {args.workers} workers")  # fmt: skip

@@ -385,7 +385,15 @@ def _recall_cell(recall: dict[str, Any], kind: str, scope: str) -> str:
     return text
 
 
-def markdown(results: Sequence[CellResult]) -> str:
+def base_label(base: dict[str, Any]) -> str:
+    """What the base row actually ran (the base can be overridden on the command line)."""
+    return (
+        f"{base.get('constituencies')} constituencies, {base.get('regions')} regions, "
+        f"{base.get('hours')} h, scale {base.get('scale')}"
+    )
+
+
+def markdown(results: Sequence[CellResult], base: dict[str, Any] | None = None) -> str:
     """One row per cell: recall per type, false alerts, order independence, time per seed."""
     head = ["cell", "axis: value", "exact", *(c[0] for c in COLUMNS)]
     head += ["false /100 c-days", "critical /100", "same as from scratch", "s / seed"]
@@ -406,9 +414,10 @@ def markdown(results: Sequence[CellResult]) -> str:
         missing = sum(len(x["missing"]) for x in r.differences)
         same = "yes" if r.order_independent else f"no (+{extra} -{missing}) ✗"
         seconds = sorted(r.seconds)[len(r.seconds) // 2] if r.seconds else 0
+        value = base_label(base) if base and r.cell.name == "base" else r.cell.value
         row = [
             r.cell.name,
-            f"{r.cell.axis}: {r.cell.value}",
+            f"{r.cell.axis}: {value}",
             exact,
             *(_recall_cell(recall, kind, scope) for _, kind, scope in COLUMNS),
             f"{false_total:.2f}" + (" ✗" if false_total > FALSE_TARGET else ""),
