@@ -190,9 +190,7 @@ def queue_status(engine: Engine, *, failed_limit: int = 20) -> QueueStatus:
             .order_by(FileQueueEntry.id)
             .limit(failed_limit)
         ):
-            status.failed.append(
-                {"id": failed.id, "path": failed.path, "error": failed.last_error}
-            )
+            status.failed.append({"id": failed.id, "path": failed.path, "error": failed.last_error})
         status.detection_backlog = int(
             conn.execute(select(func.count()).select_from(DetectionBacklog)).scalar_one()
         )

@@ -115,7 +115,7 @@ class WorkerReport:
         return data
 
 
-# -- claiming --------------------------------------------------------------------------------
+# -- claiming --
 def _blocked(now: datetime) -> Any:
     """An earlier file of the same contract still to load, or one held under a live lease."""
     other = aliased(FileQueueEntry)
@@ -204,7 +204,7 @@ def claim_next(
     return None
 
 
-# -- holding a lease ---------------------------------------------------------------------------
+# -- holding a lease --
 class Lease:
     """Renews a claim's lease from a thread while the file loads; notices when it was lost."""
 
@@ -288,7 +288,7 @@ class BacklogHook:
             conn.execute(insert(DetectionBacklog), [{**row, "created_at": now} for row in rows])
 
 
-# -- loading one file ---------------------------------------------------------------------------
+# -- loading one file --
 def process(engine: Engine, claim: Claim, options: WorkerOptions) -> dict[str, Any]:
     """Load the claimed file through the ordinary ingest, then settle its queue entry."""
     outcome: dict[str, Any] = {"id": claim.id, "path": claim.path}
@@ -351,7 +351,7 @@ def process(engine: Engine, claim: Claim, options: WorkerOptions) -> dict[str, A
     return outcome
 
 
-# -- detection, once per closed batch ------------------------------------------------------------
+# -- detection, once per closed batch --
 @dataclass
 class _Touched:
     """What the drained backlog names, shaped like the batch a ``DetectionHook`` expects."""
@@ -440,7 +440,7 @@ def _drain_once(engine: Engine, settings_path: Path | None) -> bool:
     return True
 
 
-# -- the loop ---------------------------------------------------------------------------------------
+# -- the loop --
 def run_worker(
     engine: Engine,
     options: WorkerOptions,
