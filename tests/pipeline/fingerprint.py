@@ -43,6 +43,11 @@ def _kept(table: str, column: Any) -> bool:
     return name not in WALL_CLOCK
 
 
+def kept_columns(table: str) -> list[str]:
+    """The column names a fingerprint row of ``table`` holds, in order."""
+    return [c.name for c in Base.metadata.tables[table].columns if _kept(table, c)]
+
+
 def fingerprint(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every kept column of every table, rows sorted, as plain tuples."""
     out: dict[str, list[tuple[Any, ...]]] = {}

@@ -24,16 +24,20 @@ import election_monitor
 from election_monitor.db import migrate
 from election_monitor.db.session import make_engine
 from election_monitor.db.writerlock import writer_lock
+from election_monitor.detection.service import DetectionHook
+from election_monitor.events import EventsHook
 from election_monitor.ingest.queue import add_paths, queue_status, retry_failed
+from election_monitor.ingest.service import BatchHook, ingest_paths
 from election_monitor.ingest.workers import (
     Claim,
     Lease,
     WorkerOptions,
+    WorkerReport,
     claim_next,
     run_worker,
 )
 from tests.databases import drop_postgres_url, new_database_url
-from tests.pipeline.fingerprint import fingerprint
+from tests.pipeline.fingerprint import fingerprint, kept_columns
 
 ELECTION = (
     "INSERT INTO elections (id, name, start_date, end_date, status, total_constituencies, "
@@ -133,11 +137,11 @@ def run_ok(engine: Engine, *args: str, env: dict[str, str] | None = None) -> str
     return out
 
 
-def clean_worker_run(dbs: Databases, data: Path) -> tuple[Engine, dict[str, Any]]:
+def clean_worker_run(dbs: Databases, data: Path) -> tuple[Engine, WorkerReport]:
+    """The reference: one worker, in this process, loading the whole batch."""
     engine = dbs.new("clean")
     add_paths(engine, [data])
-    report = orjson.loads(run_ok(engine, "worker", "--once", "--json", env=SMALL_BATCHES))
-    return engine, report
+    return engine, run_worker(engine, WorkerOptions(worker_id="clean", once=True))
 
 
 def test_two_claims_take_different_contracts_and_skip_a_locked_row(
@@ -205,8 +209,8 @@ def test_worker_killed_mid_file_is_finished_by_another_exactly_like_a_clean_run(
     dbs: Databases, election_dir: Path
 ) -> None:
     clean, report = clean_worker_run(dbs, election_dir)
-    assert report["failed_files"] == 0
-    assert report["detection_runs"] == 1, "one closed batch, one detection pass"
+    assert report.as_dict()["failed_files"] == 0
+    assert report.detection_runs == 1, "one closed batch, one detection pass"
 
     engine = dbs.new("killed")
     add_paths(engine, [election_dir])
@@ -223,9 +227,9 @@ def test_worker_killed_mid_file_is_finished_by_another_exactly_like_a_clean_run(
         held = conn.execute(text("SELECT count(*) FROM file_queue WHERE state = 'leased'"))
         assert held.scalar_one() == 1
     time.sleep(1.2)  # the dead worker's lease runs out
-    rescuer = orjson.loads(run_ok(engine, "worker", "--once", "--json", env=SMALL_BATCHES))
-    assert rescuer["failed_files"] == 0
-    assert rescuer["detection_runs"] == 1
+    rescuer = run_worker(engine, WorkerOptions(worker_id="rescuer", once=True, batch_size=25))
+    assert rescuer.as_dict()["failed_files"] == 0
+    assert rescuer.detection_runs == 1
     assert queue_status(engine).states["done"] == len(os.listdir(election_dir))
     assert fingerprint(engine) == fingerprint(clean)
 
@@ -238,7 +242,7 @@ def test_two_workers_share_a_batch_and_run_detection_once(
     add_paths(engine, [election_dir])
     # Without --once both stay until the queue is empty, whoever finishes first.
     args = ("worker", "--json", "--poll-seconds", "0.1", "--lease-seconds", "30")
-    first, second = elmon(engine, *args, env=SMALL_BATCHES), elmon(engine, *args, env=SMALL_BATCHES)
+    first, second = elmon(engine, *args), elmon(engine, *args)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         status = queue_status(engine)
@@ -293,20 +297,50 @@ def test_second_writer_waits_with_a_message_or_refuses_with_no_wait(
     assert orjson.loads(out)["rows_read"] > 0
 
 
+def data_only(state: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+    """What ingest decides (rows, counts, jobs), without what detection made of it."""
+    detection = {"alerts", "alert_events", "anomaly_scores"}
+    kept = {name: rows for name, rows in state.items() if name not in detection}
+    names = kept_columns("constituencies")
+    ours = [i for i, name in enumerate(names) if name not in {"status", "anomaly_score"}]
+    kept["constituencies"] = [tuple(row[i] for i in ours) for row in state["constituencies"]]
+    return kept
+
+
+def ingest_in_process(engine: Engine, files: list[str]) -> None:
+    """What ``elmon ingest`` runs: the ingest service with detection and events hooks."""
+    hooks: list[BatchHook] = [DetectionHook(), EventsHook()]
+    ingest_paths(engine, [Path(f) for f in files], hooks=hooks)
+
+
 def test_two_ingests_with_overlapping_files_end_like_one(
     dbs: Databases, election_dir: Path
 ) -> None:
     files = sorted(str(election_dir / name) for name in os.listdir(election_dir))
     half = len(files) // 2
+    first_files, second_files = files[: half + 5], list(reversed(files[half - 5 :]))
     single = dbs.new("single")
-    run_ok(single, "ingest", *files, "--json", env=SMALL_BATCHES)
+    ingest_in_process(single, files)
+    serial = dbs.new("serial")
+    ingest_in_process(serial, first_files)
+    ingest_in_process(serial, second_files)
+
     engine = dbs.new("double")
-    # Overlapping halves, in opposite orders: each file at least once, some twice at once.
-    first = elmon(engine, "ingest", *files[: half + 5], "--json", env=SMALL_BATCHES)
-    second = elmon(engine, "ingest", *reversed(files[half - 5 :]), "--json", env=SMALL_BATCHES)
+    first = elmon(engine, "ingest", *first_files, "--json")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and first.poll() is None:
+        with engine.connect() as conn:  # the first one is writing: it holds the lock
+            if conn.execute(text("SELECT count(*) FROM file_processing_jobs")).scalar_one():
+                break
+        time.sleep(0.02)
+    second = elmon(engine, "ingest", *second_files, "--json")
     for proc in (first, second):
         code, _, err = finished(proc)
         assert code == 0, err
         assert "Traceback" not in err
-    assert fingerprint(engine)["transactions"] == fingerprint(single)["transactions"]
-    assert fingerprint(engine) == fingerprint(single)
+    state = fingerprint(engine)
+    # Every row, count and job as one process loading all files ...
+    assert data_only(state) == data_only(fingerprint(single))
+    # ... and detection exactly as the same two runs one after the other (the lock made them
+    # take turns; detection on the first half alone may raise alerts the whole would not).
+    assert state == fingerprint(serial)
