@@ -161,8 +161,13 @@ def killed_run(server: str, data: Path, total: int) -> dict[str, Any]:
     url = database(server, "elmon_bench_workers_kill")
     engine = prepared(url, data)
     victim, survivor = spawn(url, "victim"), spawn(url, "survivor")
-    while queue_status(engine).states["done"] < total // 3:
-        time.sleep(0.05)
+    # Kill a third of the way in, while the victim holds a file (mid-file, not between files).
+    while True:
+        status = queue_status(engine)
+        held = [lease["path"] for lease in status.leases if lease["owner"] == "victim"]
+        if status.states["done"] >= total // 3 and held:
+            break
+        time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     held = [lease["path"] for lease in queue_status(engine).leases if lease["owner"] == "victim"]

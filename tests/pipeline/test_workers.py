@@ -316,9 +316,10 @@ def ingest_in_process(engine: Engine, files: list[str]) -> None:
 def test_two_ingests_with_overlapping_files_end_like_one(
     dbs: Databases, election_dir: Path
 ) -> None:
-    files = sorted(str(election_dir / name) for name in os.listdir(election_dir))
+    # Every third file keeps every contract and the run short.
+    files = sorted(str(election_dir / name) for name in os.listdir(election_dir))[::3]
     half = len(files) // 2
-    first_files, second_files = files[: half + 5], list(reversed(files[half - 5 :]))
+    first_files, second_files = files[: half + 3], list(reversed(files[half - 3 :]))
     single = dbs.new("single")
     ingest_in_process(single, files)
     serial = dbs.new("serial")
