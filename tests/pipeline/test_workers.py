@@ -19,8 +19,10 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 import election_monitor
+from election_monitor.cli import app
 from election_monitor.db import migrate
 from election_monitor.db.session import make_engine
 from election_monitor.db.writerlock import writer_lock
@@ -345,3 +347,24 @@ def test_two_ingests_with_overlapping_files_end_like_one(
     # ... and detection exactly as the same two runs one after the other (the lock made them
     # take turns; detection on the first half alone may raise alerts the whole would not).
     assert state == fingerprint(serial)
+
+
+def test_queue_commands_add_show_and_drain_a_folder(dbs: Databases, election_dir: Path) -> None:
+    engine = dbs.new("cli")
+    base = ["--database-url", url_of(engine)]
+    runner = CliRunner()
+    added = runner.invoke(app, [*base, "queue", "add", str(election_dir), "--json"])
+    assert added.exit_code == 0, added.output
+    count = len(os.listdir(election_dir))
+    assert orjson.loads(added.stdout)["added"] == count
+    again = runner.invoke(app, [*base, "queue", "add", str(election_dir), "--json"])
+    assert orjson.loads(again.stdout)["already_queued"] == count
+    status = runner.invoke(app, [*base, "queue", "status", "--json"])
+    assert orjson.loads(status.stdout)["states"]["queued"] == count
+    worked = runner.invoke(app, [*base, "worker", "--once", "--json", "--worker-id", "cli"])
+    assert worked.exit_code == 0, worked.output
+    report = orjson.loads(worked.stdout)
+    assert len(report["files"]) == count
+    assert report["detection_runs"] == 1
+    retried = runner.invoke(app, [*base, "queue", "retry", "--json"])
+    assert orjson.loads(retried.stdout) == {"requeued": 0}

@@ -124,6 +124,100 @@ def worker(
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()  # finish the file in hand; its lease is released by completing it
 
+    previous = signal.signal(signal.SIGTERM, _stop)
+
+    def on_file(outcome: dict[str, Any]) -> None:
+        if not json:
+            note = outcome.get("error") or f"{outcome.get('inserted', 0):,} rows inserted"
+            console.print(f"{outcome['state']}: {Path(outcome['path']).name}: {note}")
+
+    if not json:
+        err_console.print(f"worker {options.worker_id} started (Ctrl-C or SIGTERM to stop)")
+    try:
+        report = run_worker(
+            get_engine(), options, stop=stop, on_wait=err_console.print, on_file=on_file
+        )
+    except ElectionMonitorError as exc:
+        raise fail(exc) from exc
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if json:
+        print_json(report.as_dict())
+        return
+    print_table("Queue", ["state", "files"], sorted(report.states.items()))
+    if report.leases:
+        print_table(
+            "Leases",
+            ["id", "file", "owner", "expires", "attempts"],
+            [
+                (
+                    lease["id"],
+                    Path(lease["path"]).name,
+                    lease["owner"],
+                    lease["lease_expires_at"] + (" (expired)" if lease["expired"] else ""),
+                    lease["attempts"],
+                )
+                for lease in report.leases
+            ],
+        )
+    for failed in report.failed:
+        err_console.print(
+            f"[bold red]failed:[/] #{failed['id']} {failed['path']}: {failed['error']}"
+        )
+    console.print(f"detection backlog: {report.detection_backlog:,} constituency-hours")
+
+
+@app.command("retry")
+def retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Entry ids (default: every failed).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Put failed files back in the queue (their jobs resume after the rows they settled)."""
+    count = retry_failed(get_engine(), ids=ids or ())
+    if json:
+        print_json({"requeued": count})
+        return
+    console.print(f"requeued {count:,} failed files")
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Drain what is claimable now, then exit.")
+    ] = False,
+    lease_seconds: Annotated[
+        float,
+        typer.Option("--lease-seconds", min=1.0, help="Lease on a file, renewed by a heartbeat."),
+    ] = 60.0,
+    poll_seconds: Annotated[
+        float,
+        typer.Option("--poll-seconds", min=0.05, help="Wait between polls of an empty queue."),
+    ] = 2.0,
+    worker_id: Annotated[
+        str | None, typer.Option("--worker-id", help="Name in leases [default: host:pid].")
+    ] = None,
+    settings: SettingsOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Load queued files; run any number of these against one PostgreSQL database."""
+    config = get_settings()
+    options = WorkerOptions(
+        worker_id=worker_id or default_worker_id(),
+        lease_seconds=lease_seconds,
+        poll_seconds=poll_seconds,
+        once=once,
+        batch_size=config.ingest_batch_size,
+        commit_rows=config.ingest_commit_rows,
+        detection_settings=settings,
+    )
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()  # finish the file in hand; its lease is released by completing it
+
     signal.signal(signal.SIGTERM, _stop)
 
     def on_file(outcome: dict[str, Any]) -> None:
