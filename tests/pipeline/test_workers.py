@@ -13,12 +13,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
 from typer.testing import CliRunner
 
 import election_monitor
@@ -38,6 +39,8 @@ from election_monitor.ingest.workers import (
     claim_next,
     run_worker,
 )
+from election_monitor.models import FileQueueEntry
+from election_monitor.timeutil import utcnow
 from tests.databases import drop_postgres_url, new_database_url
 from tests.pipeline.fingerprint import fingerprint, kept_columns
 
@@ -47,7 +50,7 @@ ELECTION = (
     "'active', 0, 'Europe/Moscow')"
 )
 #: Small batches, so a kill lands mid-file and resuming is exercised.
-SMALL_BATCHES = {"ELMON_INGEST_BATCH_SIZE": "25", "ELMON_INGEST_COMMIT_ROWS": "25"}
+SMALL_BATCHES = {"ELMON_INGEST_BATCH_SIZE": "5", "ELMON_INGEST_COMMIT_ROWS": "5"}
 #: Subprocesses import this checkout's package (the tests chdir away from the repository).
 SOURCES = str(Path(election_monitor.__file__).resolve().parent.parent)
 
@@ -180,10 +183,14 @@ def test_an_expired_lease_is_claimed_again_and_the_old_holder_notices(
 ) -> None:
     engine = dbs.new("lease")
     add_paths(engine, [election_dir / sorted(os.listdir(election_dir))[0]])
-    held = claim_next(engine, worker_id="A", lease_seconds=0.05)
+    held = claim_next(engine, worker_id="A", lease_seconds=60)
     assert held is not None
     assert claim_next(engine, worker_id="B", lease_seconds=60) is None
-    time.sleep(0.1)  # let the lease run out (the test waits for it; it times nothing)
+    # A stops renewing (it died): move its expiry into the past rather than wait for it.
+    with engine.begin() as conn:
+        conn.execute(
+            update(FileQueueEntry).values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
     again = claim_next(engine, worker_id="B", lease_seconds=60)
     assert again is not None
     assert again.id == held.id
