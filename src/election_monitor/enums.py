@@ -52,6 +52,15 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
+class QueueState(StrEnum):
+    """A ``file_queue`` entry: waiting, held by a worker under a lease, loaded, or failed."""
+
+    QUEUED = "queued"
+    LEASED = "leased"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class AlertType(StrEnum):
     """The vocabulary of ``Alert.type`` (DESIGN.md); more may be added."""
 

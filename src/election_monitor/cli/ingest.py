@@ -24,6 +24,7 @@ from election_monitor.config import get_settings
 from election_monitor.crud import FileProcessingJobCRUD
 from election_monitor.db import session_scope
 from election_monitor.db.session import get_engine
+from election_monitor.db.writerlock import writer_lock
 from election_monitor.detection.service import DetectionHook
 from election_monitor.events import EventsHook
 from election_monitor.exceptions import ElectionMonitorError
@@ -45,6 +46,12 @@ SettingsOpt = Annotated[
     Path | None,
     typer.Option("--settings", help="Detection thresholds (TOML); defaults apply without it."),
 ]
+NoWaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait", help="Fail at once if another elmon process is writing to the database."
+    ),
+]
 FormatOpt = Annotated[
     str, typer.Option("--format", help=f"auto or one of: {', '.join(sorted(FORMATS))}.")
 ]
@@ -58,11 +65,34 @@ def run_ingest(
     reprocess: bool,
     show_progress: bool,
     detection_settings: Path | None = None,
+    wait: bool = True,
 ) -> IngestSummary:
     """Ingest with a progress line per file when a person is watching; detection runs on
-    every batch (incrementally, for what the batch touched)."""
+    every batch (incrementally, for what the batch touched). One direct ingest writes to a
+    database at a time: a second one waits with a message (or, ``wait=False``, fails)."""
     if fmt != "auto" and fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; use auto or one of {sorted(FORMATS)}")
+    engine = get_engine()
+    with writer_lock(engine, wait=wait, on_wait=err_console.print):
+        return _run_ingest(
+            paths,
+            election_id=election_id,
+            fmt=fmt,
+            reprocess=reprocess,
+            show_progress=show_progress,
+            detection_settings=detection_settings,
+        )
+
+
+def _run_ingest(
+    paths: list[Path],
+    *,
+    election_id: str | None,
+    fmt: str,
+    reprocess: bool,
+    show_progress: bool,
+    detection_settings: Path | None,
+) -> IngestSummary:
     engine = get_engine()
     settings = get_settings()
     batch_size = settings.ingest_batch_size
@@ -149,6 +179,7 @@ def ingest(
         typer.Option("--reprocess", help="Re-read files already ingested with the same bytes."),
     ] = False,
     settings: SettingsOpt = None,
+    no_wait: NoWaitOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Load transaction files into the database (idempotent: re-running adds nothing)."""
@@ -160,6 +191,7 @@ def ingest(
             reprocess=reprocess,
             show_progress=not json and sys.stderr.isatty(),
             detection_settings=settings,
+            wait=not no_wait,
         )
     except ElectionMonitorError as exc:
         raise fail(exc) from exc

@@ -17,6 +17,7 @@ from election_monitor.cli import elections as elections_cli
 from election_monitor.cli import export as export_cli
 from election_monitor.cli import ingest as ingest_cli
 from election_monitor.cli import notify as notify_cli
+from election_monitor.cli import queue as queue_cli
 from election_monitor.cli import report as report_cli
 from election_monitor.cli import serve as serve_cli
 from election_monitor.cli import simulate as simulate_cli
@@ -37,6 +38,8 @@ app.add_typer(constituencies_cli.app, name="constituencies")
 app.add_typer(ingest_cli.jobs_app, name="jobs")
 app.command("ingest")(ingest_cli.ingest)
 app.command("watch")(ingest_cli.watch_dir)
+app.add_typer(queue_cli.app, name="queue")
+app.command("worker")(queue_cli.worker)
 app.command("detect")(detect_cli.detect)
 app.add_typer(alerts_cli.app, name="alerts")
 app.command("simulate")(simulate_cli.simulate)

@@ -7,8 +7,10 @@ from election_monitor.models.api_token import ApiToken
 from election_monitor.models.audit_log import AuditLog
 from election_monitor.models.constituency import Constituency
 from election_monitor.models.contract_event import ContractEvent
+from election_monitor.models.detection_backlog import DetectionBacklog
 from election_monitor.models.election import Election
 from election_monitor.models.file_processing_job import FileProcessingJob
+from election_monitor.models.file_queue import FileQueueEntry
 from election_monitor.models.hourly_stats import HourlyStats
 from election_monitor.models.ingest_records import RejectedRow, TransactionRollback
 from election_monitor.models.login_session import LoginAttempt, LoginSession
@@ -30,8 +32,10 @@ __all__ = [
     "AuditLog",
     "Constituency",
     "ContractEvent",
+    "DetectionBacklog",
     "Election",
     "FileProcessingJob",
+    "FileQueueEntry",
     "HourlyStats",
     "LoginAttempt",
     "LoginSession",
