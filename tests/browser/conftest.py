@@ -44,8 +44,9 @@ def _chromium() -> str:
     if not (Path(path).is_file() and os.access(path, os.X_OK)):
         found = shutil.which(path)
         if found is None:
-            pytest.skip(f"no Chromium at {path} (apt-get install chromium, or set "
-                        "ELMON_BROWSER_EXECUTABLE)")  # fmt: skip
+            pytest.skip(
+                f"no Chromium at {path} (apt-get install chromium, or set ELMON_BROWSER_EXECUTABLE)"
+            )
         path = found
     return path
 
@@ -97,16 +98,49 @@ def elmon(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path) 
 
 def _seed(env: dict[str, str], workdir: Path) -> tuple[str, Path, str, dict[str, Any]]:
     sim = workdir / "sim"
-    elmon(env, "simulate", str(sim), "--seed", "2026", "--constituencies", "6",
-          "--scale", "0.02", "--workers", "1", "--json", cwd=workdir)  # fmt: skip
+    elmon(
+        env,
+        "simulate",
+        str(sim),
+        "--seed",
+        "2026",
+        "--constituencies",
+        "6",
+        "--scale",
+        "0.02",
+        "--workers",
+        "1",
+        "--json",
+        cwd=workdir,
+    )
     truth = json.loads((sim / "truth.json").read_text())
     meta = json.loads((sim / "election.json").read_text())
     elmon(env, "db", "upgrade", cwd=workdir)
-    created = elmon(env, "elections", "create", "--name", meta["name"], "--start", meta["start"],
-                    "--end", meta["end"], "--timezone", meta["timezone"], "--json", cwd=workdir)  # fmt: skip
+    created = elmon(
+        env,
+        "elections",
+        "create",
+        "--name",
+        meta["name"],
+        "--start",
+        meta["start"],
+        "--end",
+        meta["end"],
+        "--timezone",
+        meta["timezone"],
+        "--json",
+        cwd=workdir,
+    )
     election_id = json.loads(created)["id"]
-    elmon(env, "constituencies", "import", str(sim / "registry.csv"),
-          "--election-id", election_id, cwd=workdir)  # fmt: skip
+    elmon(
+        env,
+        "constituencies",
+        "import",
+        str(sim / "registry.csv"),
+        "--election-id",
+        election_id,
+        cwd=workdir,
+    )
     # The constituency whose votes exceed its bulletins arrives later, during a test.
     late = next(a for a in truth["anomalies"] if a["type"] == "votes_exceed_bulletins")
     held = workdir / "later"
@@ -115,8 +149,17 @@ def _seed(env: dict[str, str], workdir: Path) -> tuple[str, Path, str, dict[str,
     late_file = late_file.rename(held / late_file.name)
     elmon(env, "ingest", str(sim / "data"), "--election-id", election_id, cwd=workdir)
     for role in ROLES:
-        elmon(env, "users", "create", role, "--role", role, "--password-stdin",
-              stdin=PASSWORD + "\n", cwd=workdir)  # fmt: skip
+        elmon(
+            env,
+            "users",
+            "create",
+            role,
+            "--role",
+            role,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+            cwd=workdir,
+        )
     return election_id, late_file, late["constituency_id"], truth
 
 
@@ -142,10 +185,22 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     port = _free_port()
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "election_monitor", "serve", "--port", str(port),
-         "--no-notify", "--log-level", "warning"],
-        env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "election_monitor",
+            "serve",
+            "--port",
+            str(port),
+            "--no-notify",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
