@@ -34,6 +34,8 @@ MIN_ROLE = {
     ("patch", "/api/v1/constituencies/{constituency_id}"): "lead",
     ("get", "/api/v1/constituencies/{constituency_id}/series"): "viewer",
     ("get", "/api/v1/constituencies/{constituency_id}/score"): "viewer",
+    ("get", "/api/v1/constituencies/{constituency_id}/expected"): "viewer",
+    ("get", "/api/v1/alerts/{alert_id}/series"): "viewer",
     ("get", "/api/v1/transactions"): "viewer",
     ("get", "/api/v1/transactions/{transaction_id}"): "viewer",
     ("get", "/api/v1/hourly-stats"): "viewer",

@@ -58,7 +58,8 @@ def test_every_control_has_a_label_and_focus_is_visible(page: Any, site: Site) -
                 return [el.className, style.outlineStyle, parseFloat(style.outlineWidth)]; }"""
         )
         assert focused[0] == "skip", path  # the first Tab stop skips to the content
-        assert focused[1] != "none" and focused[2] >= 2, path
+        assert focused[1] != "none", path
+        assert focused[2] >= 2, path
         page.keyboard.press("Tab")
         after = page.evaluate("() => document.activeElement.closest('header') !== null")
         assert after, path  # then the header, in reading order

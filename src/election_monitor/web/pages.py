@@ -24,10 +24,11 @@ from election_monitor.api.schemas import AssignRequest, NoteCreate, StatusChange
 from election_monitor.api.security import clear_session_cookie, client_ip, set_session_cookie
 from election_monitor.crud import AlertCRUD, ConstituencyCRUD
 from election_monitor.dashboard import lists
+from election_monitor.dashboard.expected import constituency_expected
 from election_monitor.dashboard.lists import Window
 from election_monitor.dashboard.regions import region_grid
 from election_monitor.dashboard.score import constituency_score
-from election_monitor.dashboard.series import constituency_series
+from election_monitor.dashboard.series import alert_series, constituency_series
 from election_monitor.dashboard.summary import election_summary
 from election_monitor.enums import (
     AlertSeverity,
@@ -42,9 +43,10 @@ from election_monitor.exceptions import (
     InvalidInputError,
     NotFoundError,
 )
+from election_monitor.web import charts
 from election_monitor.web.access import WebUser, check_csrf, check_role
-from election_monitor.web.i18n import LANG_COOKIE, LANGUAGES
-from election_monitor.web.rendering import render
+from election_monitor.web.i18n import LANG_COOKIE, LANGUAGES, translations
+from election_monitor.web.rendering import language_of, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -185,15 +187,31 @@ def constituency_page(
             strict=True,
         )
     )
+    zone = constituency.timezone or constituency.election.timezone
+    labels = _labels(request)
+    expected = constituency_expected(db, constituency_id=constituency_id)
+    figures = {}
+    if series.hours:
+        figures = {
+            "hourly": charts.hourly_figure(series, expected, zone, labels),
+            "cumulative": charts.cumulative_figure(series, zone, labels),
+            "velocity": charts.velocity_figure(series, zone, labels),
+        }
     context = {
         "c": constituency,
-        "zone": constituency.timezone or constituency.election.timezone,
+        "zone": zone,
         "series": series,
         "hours": hours,
         "score": score,
         "alerts": found,
+        "figures": figures,
+        "labels": labels,
     }
     return render(request, "constituency.html", context)
+
+
+def _labels(request: Request) -> dict[str, str]:
+    return charts.chart_labels(translations(language_of(request)).gettext)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -256,12 +274,22 @@ def _alert_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     alert = AlertCRUD(db).get_or_raise(alert_id)
+    zone = alert.constituency.timezone or alert.constituency.election.timezone
+    around = alert_series(db, alert_id=alert_id)
+    labels = _labels(request)
+    figure = None
+    if around.series.hours:
+        figure = charts.window_figure(
+            around.series, zone, labels, around.window_start, around.window_end
+        )
     context = {
         "alert": alert,
+        "figure": figure,
+        "labels": labels,
         "detail": alert_routes.detail(alert),
         "history": alert_service.history(db, alert_id=alert_id),
         "allowed": [s for s in allowed_next(alert.status) if s != AlertStatus.SNOOZED.value],
-        "zone": alert.constituency.timezone or alert.constituency.election.timezone,
+        "zone": zone,
         "error": error,
     }
     return render(request, "alert.html", context, status_code=status_code)

@@ -16,6 +16,7 @@
         main.innerHTML = fresh.innerHTML;
         var note = main.querySelector("[data-live-note]");
         if (note) { note.hidden = false; }
+        document.dispatchEvent(new CustomEvent("elmon:refreshed"));
       });
   }
   var source = new EventSource(main.getAttribute("data-live"));
