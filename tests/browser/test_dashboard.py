@@ -90,3 +90,45 @@ def test_screenshots_at_tablet_and_desktop_widths(page: Any, site: Site) -> None
     page.goto("/alerts")
     written.append(shoot(page, "alerts-1440x900"))
     assert all(p.stat().st_size > 10_000 and p.parent == ARTIFACTS for p in written)
+
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _with_strict_csp(page: Any) -> None:
+    """Every page of the site gets a CSP without 'unsafe-inline' / 'unsafe-eval'."""
+
+    def add_header(route: Any) -> None:
+        if route.request.resource_type != "document":
+            route.continue_()  # the policy is the document's; streams pass untouched
+            return
+        response = route.fetch(max_redirects=0)  # the browser follows them itself
+        headers = {**response.headers, "content-security-policy": STRICT_CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/*", add_header)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+
+
+def test_charts_draw_under_a_strict_csp(page: Any, site: Site) -> None:
+    expect = _expect()
+    _with_strict_csp(page)
+    sign_in(page, "viewer")
+    page.goto(f"/?election_id={site.election_id}&sort=-votes_cast")
+    page.locator("table tbody a[href^='/constituencies/']").first.click()
+    for chart in ("chart-hourly", "chart-cumulative", "chart-velocity"):
+        drawn = page.locator(f'[data-chart-for="{chart}"]')
+        expect(drawn).to_have_attribute("data-drawn", "true")
+        expect(drawn.locator("svg.main-svg").first).to_be_visible()
+    script_violations = [v for v in page.evaluate("() => window.__csp") if "script" in v]
+    assert script_violations == []
+    page.goto("/alerts?status=active")
+    page.locator("table tbody tr a[href^='/alerts/']").first.click()
+    expect(page.locator('[data-chart-for="chart-window"]')).to_have_attribute("data-drawn", "true")
+    shoot(page, "constituency-charts-820x1180")

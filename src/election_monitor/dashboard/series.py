@@ -111,7 +111,8 @@ WINDOW_MARGIN = 6 * HOUR
 
 
 def alert_window(alert: Alert) -> tuple[datetime, datetime]:
-    """The hours an alert is about: its evidence's window or hour, else its detection time."""
+    """The hours an alert is about: its evidence's window or hour, else the constituency's
+    newest data (a cumulative check is about everything so far), else its detection time."""
     details = alert.details or {}
     window = details.get("window")
     try:
@@ -124,8 +125,9 @@ def alert_window(alert: Alert) -> tuple[datetime, datetime]:
             start = _hour(parse_datetime(str(details["first"])))
             return start, start + HOUR
     except ValueError:
-        pass  # evidence without a readable time: fall back to the detection time
-    start = _hour(alert.detected_at)
+        pass  # evidence without a readable time: fall back to the data's own times
+    newest = alert.constituency.last_data_time if alert.constituency else None
+    start = _hour(newest or alert.detected_at)
     return start, start + HOUR
 
 
