@@ -111,8 +111,8 @@ def _with_strict_csp(page: Any) -> None:
 
     page.route("**/*", add_header)
     page.add_init_script(
-        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
-        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', e =>"
+        " window.__csp.push([e.violatedDirective, (e.target.outerHTML || '').slice(0, 160)]));"
     )
 
 
@@ -124,11 +124,13 @@ def test_charts_draw_under_a_strict_csp(page: Any, site: Site) -> None:
     page.locator("table tbody a[href^='/constituencies/']").first.click()
     for chart in ("chart-hourly", "chart-cumulative", "chart-velocity"):
         drawn = page.locator(f'[data-chart-for="{chart}"]')
-        expect(drawn).to_have_attribute("data-drawn", "true")
+        expect(drawn).to_have_attribute("data-drawn", "true", timeout=30_000)
         expect(drawn.locator("svg.main-svg").first).to_be_visible()
-    script_violations = [v for v in page.evaluate("() => window.__csp") if "script" in v]
-    assert script_violations == []
+    violations = page.evaluate("() => window.__csp")
+    # The one refusal is the map traces' stylesheet plotly.js injects as it loads (unused).
+    assert [v for v in violations if "maplibregl" not in v[1]] == []
     page.goto("/alerts?status=active")
     page.locator("table tbody tr a[href^='/alerts/']").first.click()
-    expect(page.locator('[data-chart-for="chart-window"]')).to_have_attribute("data-drawn", "true")
+    window = page.locator('[data-chart-for="chart-window"]')
+    expect(window).to_have_attribute("data-drawn", "true", timeout=30_000)
     shoot(page, "constituency-charts-820x1180")

@@ -18,7 +18,7 @@
       if (!target) { return; }
       var figure = JSON.parse(block.textContent);
       window.Plotly.newPlot(target, figure.data, themed(figure.layout || {}),
-        { responsive: true, displaylogo: false }).then(function () {
+        { responsive: true, displaylogo: false, displayModeBar: false }).then(function () {
         target.setAttribute("data-drawn", "true");
       });
     });
