@@ -245,6 +245,6 @@ def _awaiting(db: Session, election_id: str) -> list[OfflineConstituency]:
             status=c.status or ConstituencyStatus.ACTIVE.value,
             last_data_time=None,
             alert_id=None,
-        )  # fmt: skip
+        )
         for c in rows
     ]
