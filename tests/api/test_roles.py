@@ -36,6 +36,7 @@ MIN_ROLE = {
     ("get", "/api/v1/constituencies/{constituency_id}/score"): "viewer",
     ("get", "/api/v1/constituencies/{constituency_id}/expected"): "viewer",
     ("get", "/api/v1/alerts/{alert_id}/series"): "viewer",
+    ("get", "/api/v1/jobs/totals"): "viewer",
     ("get", "/api/v1/transactions"): "viewer",
     ("get", "/api/v1/transactions/{transaction_id}"): "viewer",
     ("get", "/api/v1/hourly-stats"): "viewer",

@@ -114,3 +114,13 @@ class AlertWindowSeries(BaseSchema):
     window_start: UTCDatetime
     window_end: UTCDatetime
     series: HourlySeries
+
+
+class JobTotals(BaseSchema):
+    """Files loaded and the rows they settled."""
+
+    files: int
+    by_status: dict[str, int]
+    rows_inserted: int
+    rows_duplicate: int
+    rows_rejected: int
