@@ -32,11 +32,11 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 os.environ.setdefault("ELMON_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("ELMON_PASSWORD_MEMORY_KIB", "8192")
 
-from election_monitor.accounts import users  # noqa: E402
-from election_monitor.accounts.audit import Actor  # noqa: E402
-from election_monitor.db import migrate  # noqa: E402
-from election_monitor.db.session import make_engine  # noqa: E402
-from election_monitor.models import Alert, Constituency, HourlyStats  # noqa: E402
+from election_monitor.accounts import users
+from election_monitor.accounts.audit import Actor
+from election_monitor.db import migrate
+from election_monitor.db.session import make_engine
+from election_monitor.models import Alert, Constituency, HourlyStats
 
 ELECTION = "bench-election"
 PASSWORD = "benchmark-password"
