@@ -25,6 +25,7 @@ from election_monitor.api.security import clear_session_cookie, client_ip, set_s
 from election_monitor.crud import AlertCRUD, ConstituencyCRUD
 from election_monitor.dashboard import lists
 from election_monitor.dashboard.expected import constituency_expected
+from election_monitor.dashboard.jobs import job_totals
 from election_monitor.dashboard.lists import Window
 from election_monitor.dashboard.regions import region_grid
 from election_monitor.dashboard.score import constituency_score
@@ -59,6 +60,19 @@ def _choice(value: str | None, allowed: list[str], name: str) -> str | None:
     if value not in allowed:
         raise InvalidInputError(f"{name} must be one of {allowed}, got {value!r}")
     return value
+
+
+def _score(value: str | None) -> float | None:
+    """The score filter: empty means none; otherwise a number of at least 0."""
+    if not value:
+        return None
+    try:
+        score = float(value)
+    except ValueError:
+        raise InvalidInputError(f"min_score must be a number, got {value!r}") from None
+    if not score >= 0:
+        raise InvalidInputError("min_score must be 0 or more")
+    return score
 
 
 def _safe_next(path: str | None) -> str:
@@ -127,6 +141,7 @@ def overview(
     region: str | None = None,
     type: str | None = None,
     status: str | None = None,
+    min_score: Annotated[str | None, Query(max_length=40)] = None,
     sort: str = "-anomaly_score",
     skip: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
@@ -140,7 +155,14 @@ def overview(
         "total": 0,
         "skip": skip,
         "limit": PAGE_SIZE,
-        "filters": {"region": region, "type": type, "status": status, "sort": sort},
+        "filters": {
+            "region": region,
+            "type": type,
+            "status": status,
+            "sort": sort,
+            "min_score": min_score,
+        },  # fmt: skip
+        "files": None,
         "statuses": values(ConstituencyStatus),
         "types": values(ConstituencyType),
         "error": None,
@@ -151,6 +173,7 @@ def overview(
     context["election"] = chosen
     context["summary"] = election_summary(db, election_id=chosen.id)
     context["tiles"] = region_grid(db, election_id=chosen.id)
+    context["files"] = job_totals(db, election_id=chosen.id)
     try:
         rows, total = lists.constituencies(
             db,
@@ -159,6 +182,7 @@ def overview(
             region=region or None,
             status=_choice(status, values(ConstituencyStatus), "status"),
             type=_choice(type, values(ConstituencyType), "type"),
+            min_score=_score(min_score),
             sort=sort,
         )
     except InvalidInputError as exc:

@@ -59,6 +59,9 @@ def list_constituencies(
     region: Annotated[str | None, Query()] = None,
     status: Annotated[ConstituencyStatus | None, Query()] = None,
     type: Annotated[ConstituencyTypeFilter | None, Query()] = None,
+    min_score: Annotated[
+        float | None, Query(ge=0, description="only anomaly scores at least this high")
+    ] = None,
     sort: Annotated[str, Query(**sort_query(SORTS, "name"))] = "name",
 ) -> Response:
     items, total = lists.constituencies(
@@ -68,6 +71,7 @@ def list_constituencies(
         region=region,
         status=status,
         type=type,
+        min_score=min_score,
         sort=sort,
     )
     return json_response(
