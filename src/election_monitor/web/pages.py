@@ -161,7 +161,7 @@ def overview(
             "status": status,
             "sort": sort,
             "min_score": min_score,
-        },  # fmt: skip
+        },
         "files": None,
         "statuses": values(ConstituencyStatus),
         "types": values(ConstituencyType),
