@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from election_monitor.web import files, handover
+from election_monitor.web import bulk, files, handover
 from election_monitor.web.access import LoginRequiredError
 from election_monitor.web.charts import PLOTLY_JS, PLOTLY_ROUTE
 from election_monitor.web.pages import router
@@ -36,6 +36,7 @@ def install(app: FastAPI) -> None:
     # Before the /static mount, which would otherwise answer for this path.
     app.add_api_route(PLOTLY_ROUTE, _plotly_js, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(bulk.router)  # before /alerts/{alert_id}/... of the pages
     app.include_router(router)
     app.include_router(handover.router)
     app.include_router(files.router)
