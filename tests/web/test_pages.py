@@ -126,3 +126,17 @@ def test_overview_files_awaiting_and_score_filter_match_the_twins(api: Api, w: W
     refused = api.client.get(f"/?election_id={w.election.id}&min_score=lots")
     assert refused.status_code == 422
     assert 'id="f-score-error"' in refused.text
+
+
+def test_report_button_downloads_the_api_report(api: Api, w: World) -> None:
+    csrf = sign_in(api, "viewer")
+    page = api.client.get(f"/?election_id={w.election.id}").text
+    assert 'action="/report"' in page
+    data = {"election_id": w.election.id, "format": "html", "csrf_token": csrf}
+    response = api.client.post("/report", data=data)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "attachment" in response.headers["content-disposition"]
+    assert api.client.post("/report", data={**data, "csrf_token": "no"}).status_code == 403
+    assert api.client.post("/report", data={**data, "format": "docx"}).status_code == 422
+    assert api.client.post("/report", data={**data, "election_id": "NOPE"}).status_code == 404
