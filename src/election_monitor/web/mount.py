@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from election_monitor.web import bulk, files, handover, report
+from election_monitor.web import admin, bulk, files, handover, report
 from election_monitor.web.access import LoginRequiredError
 from election_monitor.web.charts import PLOTLY_JS, PLOTLY_ROUTE
 from election_monitor.web.pages import router
@@ -41,3 +41,4 @@ def install(app: FastAPI) -> None:
     app.include_router(handover.router)
     app.include_router(files.router)
     app.include_router(report.router)
+    app.include_router(admin.router)
