@@ -18,7 +18,14 @@ def _pages(page: Any, site: Site) -> list[str]:
     alert = page.locator("table tbody tr a[href^='/alerts/']").first.get_attribute("href")
     page.goto(f"/?election_id={site.election_id}")
     constituency = page.locator("table tbody a[href^='/constituencies/']").first
-    return ["/", "/alerts", str(alert), str(constituency.get_attribute("href"))]
+    return [
+        "/",
+        "/alerts",
+        str(alert),
+        str(constituency.get_attribute("href")),
+        "/files",
+        "/handover",
+    ]
 
 
 def _violations(page: Any) -> list[str]:
