@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-stamp
 
 # Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
 # installed once when missing and when we may (root with apt-get), skipped otherwise.
-APT_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+APT_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
 
 install: $(STAMP) system
 

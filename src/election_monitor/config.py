@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         description="File where unexpected errors are logged with their error id.",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    browser_executable: str = Field(
+        default="/usr/bin/chromium",
+        description="Chromium the browser tests drive (Debian's package; no browser download).",
+    )
 
 
 @lru_cache

@@ -7,6 +7,7 @@ files are skipped by ingest, and the election and registry are matched, never du
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,3 +93,26 @@ def _detect(engine: Engine, election_id: str, say: Callable[[str], None]) -> lis
     say("running detection")
     with engine.begin() as conn:
         return list(detect(conn, election_id=election_id))
+
+
+#: The account the demo prints for signing in to its dashboard.
+DEMO_USER = "demo"
+
+
+def ensure_demo_login() -> tuple[str, str]:
+    """A lead account ``demo`` with a fresh random password (set again on every run)."""
+    from election_monitor.accounts import users
+    from election_monitor.accounts.audit import Actor
+
+    password = secrets.token_urlsafe(12)
+    actor = Actor.cli("cli:demo")
+    with session_scope() as db:
+        user = users.get_by_username(db, DEMO_USER)
+        if user is None:
+            users.create_user(
+                db, username=DEMO_USER, password=password, role="lead",
+                display_name="Demo observer", actor=actor,
+            )  # fmt: skip
+        else:
+            users.set_password(db, user=user, password=password, actor=actor)
+    return DEMO_USER, password

@@ -60,3 +60,20 @@ def test_demo_runs_end_to_end_and_reuses_its_data(tmp_path: Path) -> None:
             )
         ).one()
     assert tuple(again) == tuple(counts)
+
+
+def test_demo_login_works_and_gets_a_new_password_each_run(empty_database_url: str) -> None:
+    from election_monitor.accounts import sessions
+    from election_monitor.db import migrate, session_scope
+    from election_monitor.db.session import configure
+    from election_monitor.demo import ensure_demo_login
+
+    migrate.upgrade(configure(empty_database_url))
+
+    first_user, first = ensure_demo_login()
+    second_user, second = ensure_demo_login()
+    assert first_user == second_user == "demo"
+    assert first != second
+    with session_scope() as db:
+        done = sessions.login(db, username="demo", password=second, ip=None, user_agent=None)
+        assert done.user.role == "lead"

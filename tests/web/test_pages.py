@@ -101,3 +101,42 @@ def test_constituency_page_and_russian(api: Api, w: World) -> None:
     api.client.get("/lang/ru?next=/", follow_redirects=False)
     api.client.cookies.set("elmon_lang", "ru")
     assert "Выдано бюллетеней" in api.client.get("/").text
+
+
+def test_overview_files_awaiting_and_score_filter_match_the_twins(api: Api, w: World) -> None:
+    with api.session() as db:
+        from election_monitor.models import Constituency
+
+        alpha = db.get(Constituency, "C1")
+        assert alpha is not None
+        alpha.anomaly_score = 3.5
+        db.commit()
+    summary = api.get(f"/api/v1/elections/{w.election.id}/summary").json()
+    files = api.get(f"/api/v1/jobs/totals?election_id={w.election.id}").json()
+    scored = api.get(f"/api/v1/constituencies?election_id={w.election.id}&min_score=3").json()
+    assert [c["id"] for c in scored["items"]] == ["C1"]
+    sign_in(api, "viewer")
+    page = api.client.get(f"/?election_id={w.election.id}").text
+    awaiting = summary["constituencies"]["awaiting_data"]
+    assert f'data-figure="awaiting">{awaiting}<' in page
+    assert f'data-figure="files">{files["by_status"].get("completed", 0)}<' in page
+    filtered = api.client.get(f"/?election_id={w.election.id}&min_score=3").text
+    assert "Alpha" in filtered
+    assert "Beta" not in filtered
+    refused = api.client.get(f"/?election_id={w.election.id}&min_score=lots")
+    assert refused.status_code == 422
+    assert 'id="f-score-error"' in refused.text
+
+
+def test_report_button_downloads_the_api_report(api: Api, w: World) -> None:
+    csrf = sign_in(api, "viewer")
+    page = api.client.get(f"/?election_id={w.election.id}").text
+    assert 'action="/report"' in page
+    data = {"election_id": w.election.id, "format": "html", "csrf_token": csrf}
+    response = api.client.post("/report", data=data)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "attachment" in response.headers["content-disposition"]
+    assert api.client.post("/report", data={**data, "csrf_token": "no"}).status_code == 403
+    assert api.client.post("/report", data={**data, "format": "docx"}).status_code == 422
+    assert api.client.post("/report", data={**data, "election_id": "NOPE"}).status_code == 404

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from election_monitor.cli.output import console, err_console
 from election_monitor.db import session_scope
 from election_monitor.db.session import get_engine
-from election_monitor.demo import DEMO_CONFIG, run_demo
+from election_monitor.demo import DEMO_CONFIG, ensure_demo_login, run_demo
 from election_monitor.exceptions import ElectionMonitorError
 from election_monitor.reports.briefing import Briefing
 from election_monitor.reports.service import write_report
@@ -25,10 +24,13 @@ def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Folder for the demo's files (database: --database-url).")
     ] = Path("demo"),
-    no_serve: Annotated[
+    serve_after: Annotated[
         bool,
-        typer.Option("--no-serve", help="Stop after the briefing; do not serve the dashboard."),
-    ] = False,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Serve the dashboard afterwards (--no-serve stops after the briefing).",
+        ),
+    ] = True,
     constituencies: Annotated[
         int, typer.Option("--constituencies", help="Size of the simulated election.")
     ] = DEMO_CONFIG.constituencies,
@@ -73,18 +75,19 @@ def demo(
         f"Explore this data: export ELMON_DATABASE_URL={url}; then `elmon alerts list`, "
         "`elmon alerts show ID`, `elmon constituencies list`."
     )
-    if no_serve:
-        return
-    if importlib.util.find_spec("election_monitor.web") is None:
-        # The observers' dashboard is a later piece; the API already serves the same data.
-        console.print(
-            "The web dashboard is not part of this build yet. The HTTP API is: create a user "
-            "(`elmon users create NAME --role lead`), then `elmon serve` and open "
-            f"http://{host}:{port}/docs (see docs/api.md)."
-        )
+    if not serve_after:
         return
     from election_monitor.cli.serve import serve
 
+    username, password = ensure_demo_login()
+    console.print(
+        Panel(
+            f"Dashboard: http://{host}:{port}/\nSign in as [bold]{username}[/] with password "
+            f"[bold]{password}[/] (role lead; a new password on every run).\n"
+            "Stop the server with Ctrl+C.",
+            title="Open the dashboard",
+        )
+    )
     serve(host=host, port=port)
 
 

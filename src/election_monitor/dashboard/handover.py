@@ -74,6 +74,9 @@ class Handover(BaseSchema):
         description="snoozed alerts waking up before the end of the next shift of equal length"
     )
     gone_offline: list[OfflineConstituency]
+    awaiting_data: list[OfflineConstituency] = Field(
+        default_factory=list, description="constituencies with nothing loaded yet"
+    )
     actions: list[HandoverAction]
 
 
@@ -163,6 +166,7 @@ def build_handover(db: Session, *, election_id: str, since: datetime, until: dat
         resolved=_order(resolved),
         snoozes_expiring=_snoozes(db, election_id, since, until + (until - since)),
         gone_offline=_offline(db, election_id, since, until),
+        awaiting_data=_awaiting(db, election_id),
         actions=sorted(actions, key=lambda a: (a.at, a.source, a.actor, a.action, a.entity)),
     )
 
@@ -222,6 +226,25 @@ def _offline(
             status=c.status or ConstituencyStatus.ACTIVE.value,
             last_data_time=c.last_data_time,
             alert_id=raised.get(c.id),
+        )
+        for c in rows
+    ]
+
+
+def _awaiting(db: Session, election_id: str) -> list[OfflineConstituency]:
+    rows = db.scalars(
+        select(Constituency)
+        .where(Constituency.election_id == election_id, Constituency.last_data_time.is_(None))
+        .order_by(Constituency.id)
+    )
+    return [
+        OfflineConstituency(
+            constituency_id=c.id,
+            name=c.name,
+            region=c.region,
+            status=c.status or ConstituencyStatus.ACTIVE.value,
+            last_data_time=None,
+            alert_id=None,
         )
         for c in rows
     ]

@@ -91,9 +91,11 @@ def constituencies(
     region: str | None = None,
     status: str | None = None,
     type: str | None = None,
+    min_score: float | None = None,
     sort: str = "name",
 ) -> Page:
-    """Constituencies matching every filter given (the CRUD's ``filtered``)."""
+    """Constituencies matching every filter given (the CRUD's ``filtered``), and an anomaly
+    score of at least ``min_score``."""
     stmt = _where(
         select(Constituency),
         election_id=(Constituency.election_id, election_id),
@@ -101,6 +103,8 @@ def constituencies(
         status=(Constituency.status, status),
         type=(Constituency.type, type),
     )
+    if min_score is not None:
+        stmt = stmt.where(Constituency.anomaly_score >= min_score)
     return page(db, order(stmt, sort, CONSTITUENCY_SORT, Constituency.id), **vars(window))
 
 

@@ -93,3 +93,34 @@ class RegionTile(BaseSchema):
     constituencies: int
     open_alerts: int
     worst_severity: str | None = Field(description="of its open alerts; null when none")
+
+
+class ExpectedSeries(BaseSchema):
+    """One constituency's votes per settled hour against the detection model's expectation."""
+
+    constituency_id: str
+    hours: list[UTCDatetime] = Field(description="settled UTC hours (up to the data horizon)")
+    votes_cast: list[int]
+    expected: list[float | None] = Field(description="expected voters; null outside voting")
+    lower: list[float | None] = Field(description="lower edge of the band (quantile `level`)")
+    upper: list[float | None] = Field(description="upper edge of the band (1 - `level`)")
+    level: float = Field(description="tail probability of each band edge")
+
+
+class AlertWindowSeries(BaseSchema):
+    """The hours around an alert: its window and its constituency's series around it."""
+
+    alert_id: str
+    window_start: UTCDatetime
+    window_end: UTCDatetime
+    series: HourlySeries
+
+
+class JobTotals(BaseSchema):
+    """Files loaded and the rows they settled."""
+
+    files: int
+    by_status: dict[str, int]
+    rows_inserted: int
+    rows_duplicate: int
+    rows_rejected: int

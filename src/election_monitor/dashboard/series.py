@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from election_monitor.dashboard.schemas import HourlySeries
+from election_monitor.dashboard.schemas import AlertWindowSeries, HourlySeries
 from election_monitor.exceptions import InvalidInputError, NotFoundError
-from election_monitor.models import Constituency, Election, HourlyStats
-from election_monitor.timeutil import ensure_utc
+from election_monitor.models import Alert, Constituency, Election, HourlyStats
+from election_monitor.timeutil import ensure_utc, parse_datetime
 
 HOUR = timedelta(hours=1)
 #: The longest series returned (a voting period is about three days; a month is plenty).
@@ -104,3 +104,43 @@ def election_series(
     )
     rows = list(db.execute(_window(stmt, start, end)))
     return _build(rows, election_id=election_id)
+
+
+#: Hours shown either side of an alert's window on its chart.
+WINDOW_MARGIN = 6 * HOUR
+
+
+def alert_window(alert: Alert) -> tuple[datetime, datetime]:
+    """The hours an alert is about: its evidence's window or hour, else the constituency's
+    newest data (a cumulative check is about everything so far), else its detection time."""
+    details = alert.details or {}
+    window = details.get("window")
+    try:
+        if isinstance(window, dict) and window.get("start") and window.get("end"):
+            return parse_datetime(str(window["start"])), parse_datetime(str(window["end"]))
+        if details.get("hour"):
+            start = parse_datetime(str(details["hour"]))
+            return start, start + HOUR
+        if details.get("first"):
+            start = _hour(parse_datetime(str(details["first"])))
+            return start, start + HOUR
+    except ValueError:
+        pass  # evidence without a readable time: fall back to the data's own times
+    newest = alert.constituency.last_data_time if alert.constituency else None
+    start = _hour(newest or alert.detected_at)
+    return start, start + HOUR
+
+
+def alert_series(db: Session, *, alert_id: str) -> AlertWindowSeries:
+    """The alert's constituency hour by hour, from six hours before its window to six after."""
+    alert = db.get(Alert, alert_id)
+    if alert is None:
+        raise NotFoundError("Alert", alert_id)
+    start, end = alert_window(alert)
+    series = constituency_series(
+        db,
+        constituency_id=alert.constituency_id,
+        start=start - WINDOW_MARGIN,
+        end=end + WINDOW_MARGIN,
+    )
+    return AlertWindowSeries(alert_id=alert_id, window_start=start, window_end=end, series=series)

@@ -24,10 +24,12 @@ from election_monitor.api.schemas import AssignRequest, NoteCreate, StatusChange
 from election_monitor.api.security import clear_session_cookie, client_ip, set_session_cookie
 from election_monitor.crud import AlertCRUD, ConstituencyCRUD
 from election_monitor.dashboard import lists
+from election_monitor.dashboard.expected import constituency_expected
+from election_monitor.dashboard.jobs import job_totals
 from election_monitor.dashboard.lists import Window
 from election_monitor.dashboard.regions import region_grid
 from election_monitor.dashboard.score import constituency_score
-from election_monitor.dashboard.series import constituency_series
+from election_monitor.dashboard.series import alert_series, constituency_series
 from election_monitor.dashboard.summary import election_summary
 from election_monitor.enums import (
     AlertSeverity,
@@ -42,9 +44,10 @@ from election_monitor.exceptions import (
     InvalidInputError,
     NotFoundError,
 )
+from election_monitor.web import charts
 from election_monitor.web.access import WebUser, check_csrf, check_role
-from election_monitor.web.i18n import LANG_COOKIE, LANGUAGES
-from election_monitor.web.rendering import render
+from election_monitor.web.i18n import LANG_COOKIE, LANGUAGES, translations
+from election_monitor.web.rendering import language_of, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -57,6 +60,19 @@ def _choice(value: str | None, allowed: list[str], name: str) -> str | None:
     if value not in allowed:
         raise InvalidInputError(f"{name} must be one of {allowed}, got {value!r}")
     return value
+
+
+def _score(value: str | None) -> float | None:
+    """The score filter: empty means none; otherwise a number of at least 0."""
+    if not value:
+        return None
+    try:
+        score = float(value)
+    except ValueError:
+        raise InvalidInputError(f"min_score must be a number, got {value!r}") from None
+    if not score >= 0:
+        raise InvalidInputError("min_score must be 0 or more")
+    return score
 
 
 def _safe_next(path: str | None) -> str:
@@ -125,6 +141,7 @@ def overview(
     region: str | None = None,
     type: str | None = None,
     status: str | None = None,
+    min_score: Annotated[str | None, Query(max_length=40)] = None,
     sort: str = "-anomaly_score",
     skip: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> HTMLResponse:
@@ -138,7 +155,14 @@ def overview(
         "total": 0,
         "skip": skip,
         "limit": PAGE_SIZE,
-        "filters": {"region": region, "type": type, "status": status, "sort": sort},
+        "filters": {
+            "region": region,
+            "type": type,
+            "status": status,
+            "sort": sort,
+            "min_score": min_score,
+        },
+        "files": None,
         "statuses": values(ConstituencyStatus),
         "types": values(ConstituencyType),
         "error": None,
@@ -149,6 +173,7 @@ def overview(
     context["election"] = chosen
     context["summary"] = election_summary(db, election_id=chosen.id)
     context["tiles"] = region_grid(db, election_id=chosen.id)
+    context["files"] = job_totals(db, election_id=chosen.id)
     try:
         rows, total = lists.constituencies(
             db,
@@ -157,6 +182,7 @@ def overview(
             region=region or None,
             status=_choice(status, values(ConstituencyStatus), "status"),
             type=_choice(type, values(ConstituencyType), "type"),
+            min_score=_score(min_score),
             sort=sort,
         )
     except InvalidInputError as exc:
@@ -185,15 +211,31 @@ def constituency_page(
             strict=True,
         )
     )
+    zone = constituency.timezone or constituency.election.timezone
+    labels = _labels(request)
+    expected = constituency_expected(db, constituency_id=constituency_id)
+    figures = {}
+    if series.hours:
+        figures = {
+            "hourly": charts.hourly_figure(series, expected, zone, labels),
+            "cumulative": charts.cumulative_figure(series, zone, labels),
+            "velocity": charts.velocity_figure(series, zone, labels),
+        }
     context = {
         "c": constituency,
-        "zone": constituency.timezone or constituency.election.timezone,
+        "zone": zone,
         "series": series,
         "hours": hours,
         "score": score,
         "alerts": found,
+        "figures": figures,
+        "labels": labels,
     }
     return render(request, "constituency.html", context)
+
+
+def _labels(request: Request) -> dict[str, str]:
+    return charts.chart_labels(translations(language_of(request)).gettext)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -256,12 +298,22 @@ def _alert_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     alert = AlertCRUD(db).get_or_raise(alert_id)
+    zone = alert.constituency.timezone or alert.constituency.election.timezone
+    around = alert_series(db, alert_id=alert_id)
+    labels = _labels(request)
+    figure = None
+    if around.series.hours:
+        figure = charts.window_figure(
+            around.series, zone, labels, around.window_start, around.window_end
+        )
     context = {
         "alert": alert,
+        "figure": figure,
+        "labels": labels,
         "detail": alert_routes.detail(alert),
         "history": alert_service.history(db, alert_id=alert_id),
         "allowed": [s for s in allowed_next(alert.status) if s != AlertStatus.SNOOZED.value],
-        "zone": alert.constituency.timezone or alert.constituency.election.timezone,
+        "zone": zone,
         "error": error,
     }
     return render(request, "alert.html", context, status_code=status_code)

@@ -29,6 +29,8 @@ from election_monitor.api.security import Principal
 from election_monitor.crud import AlertCRUD
 from election_monitor.dashboard import lists
 from election_monitor.dashboard.paging import sort_values
+from election_monitor.dashboard.schemas import AlertWindowSeries
+from election_monitor.dashboard.series import alert_series
 from election_monitor.enums import AlertSeverity, AlertStatus
 from election_monitor.exceptions import InvalidInputError
 from election_monitor.models import Alert
@@ -93,6 +95,16 @@ def detail(alert: Alert) -> AlertDetail:
 )
 def get_alert(alert_id: str, principal: Viewer, db: DbSession) -> Response:
     return json_response(detail(AlertCRUD(db).get_or_raise(alert_id)))
+
+
+@router.get(
+    "/{alert_id}/series",
+    response_model=AlertWindowSeries,
+    summary="The alert's constituency hour by hour around the alert's window",
+    responses=READ_ONE,
+)
+def get_alert_series(alert_id: str, principal: Viewer, db: DbSession) -> Response:
+    return json_response(alert_series(db, alert_id=alert_id))
 
 
 @router.get(

@@ -22,8 +22,9 @@ from election_monitor.api.routes._common import (
 from election_monitor.crud import ConstituencyCRUD, ElectionCRUD
 from election_monitor.crud.constituency import participation
 from election_monitor.dashboard import lists
+from election_monitor.dashboard.expected import constituency_expected
 from election_monitor.dashboard.paging import sort_values
-from election_monitor.dashboard.schemas import ConstituencyScore, HourlySeries
+from election_monitor.dashboard.schemas import ConstituencyScore, ExpectedSeries, HourlySeries
 from election_monitor.dashboard.score import constituency_score
 from election_monitor.dashboard.series import constituency_series
 from election_monitor.enums import ConstituencyStatus
@@ -58,6 +59,9 @@ def list_constituencies(
     region: Annotated[str | None, Query()] = None,
     status: Annotated[ConstituencyStatus | None, Query()] = None,
     type: Annotated[ConstituencyTypeFilter | None, Query()] = None,
+    min_score: Annotated[
+        float | None, Query(ge=0, description="only anomaly scores at least this high")
+    ] = None,
     sort: Annotated[str, Query(**sort_query(SORTS, "name"))] = "name",
 ) -> Response:
     items, total = lists.constituencies(
@@ -67,6 +71,7 @@ def list_constituencies(
         region=region,
         status=status,
         type=type,
+        min_score=min_score,
         sort=sort,
     )
     return json_response(
@@ -162,6 +167,16 @@ def get_series(
     return json_response(
         constituency_series(db, constituency_id=constituency_id, start=start, end=end)
     )
+
+
+@router.get(
+    "/{constituency_id}/expected",
+    response_model=ExpectedSeries,
+    summary="Votes per settled hour against the detection model's expected band",
+    responses=READ_ONE,
+)
+def get_expected(constituency_id: str, principal: Viewer, db: DbSession) -> Response:
+    return json_response(constituency_expected(db, constituency_id=constituency_id))
 
 
 @router.get(

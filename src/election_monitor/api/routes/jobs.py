@@ -26,7 +26,9 @@ from election_monitor.api.schemas import JobDetail, RejectedRowResponse, UploadR
 from election_monitor.api.security import Principal
 from election_monitor.crud import FileProcessingJobCRUD
 from election_monitor.dashboard import lists
+from election_monitor.dashboard.jobs import job_totals
 from election_monitor.dashboard.paging import sort_values
+from election_monitor.dashboard.schemas import JobTotals
 from election_monitor.enums import JobStatus
 from election_monitor.events import publish_job
 from election_monitor.exceptions import (
@@ -49,6 +51,18 @@ class IngestFormat(StrEnum):
     DEG_EXPORT = "deg-export"
     DEG_DUMP = "deg-dump"
     HOURLY_CSV = "hourly-csv"
+
+
+@router.get(
+    "/jobs/totals",
+    response_model=JobTotals,
+    summary="Files per status and the rows they inserted, skipped as duplicate or rejected",
+    responses=READ,
+)
+def get_job_totals(
+    principal: Viewer, db: DbSession, election_id: Annotated[str | None, Query()] = None
+) -> JobTotals:
+    return job_totals(db, election_id=election_id)
 
 
 @router.get("/jobs", response_model=Page[JobDetail], summary="List file jobs", responses=READ)

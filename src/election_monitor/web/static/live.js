@@ -16,10 +16,17 @@
         main.innerHTML = fresh.innerHTML;
         var note = main.querySelector("[data-live-note]");
         if (note) { note.hidden = false; }
+        document.dispatchEvent(new CustomEvent("elmon:refreshed"));
       });
   }
   var source = new EventSource(main.getAttribute("data-live"));
-  ["alert.created", "alert.updated", "job.finished", "constituencies.refreshed"].forEach(function (kind) {
+  ["alert.created", "alert.updated", "job.created", "job.finished", "constituencies.refreshed"].forEach(function (kind) {
     source.addEventListener(kind, function () { if (!pending) { pending = setTimeout(refresh, 500); } });
+  });
+  // Page scripts may follow finer events (job.progress) without a refresh of <main>.
+  source.addEventListener("job.progress", function (e) {
+    var data = null;
+    try { data = JSON.parse(e.data); } catch (ignored) { data = null; }
+    document.dispatchEvent(new CustomEvent("elmon:event", { detail: { kind: "job.progress", data: data } }));
   });
 })();
