@@ -27,6 +27,8 @@ from election_monitor.api.routes import (
     elections,
     health,
     jobs,
+    me,
+    notifications,
     operations,
     reports,
     transactions,
@@ -124,6 +126,9 @@ def create_app(
     )
     for module in modules:
         app.include_router(module.router)
+    app.include_router(notifications.router)
+    app.include_router(me.router)
+    app.include_router(notifications.alert_router)
     app.include_router(events_router)
     app.include_router(health.router)
     install_web(app)
