@@ -62,8 +62,8 @@ def as_record(
 
 
 def _channel_names(db: Session) -> dict[str, str]:
-    rows = db.execute(select(NotificationChannel.id, NotificationChannel.name))
-    return {channel_id: name for channel_id, name in rows}
+    rows = db.execute(select(NotificationChannel.id, NotificationChannel.name)).all()
+    return {str(row[0]): str(row[1]) for row in rows}
 
 
 def delivery_log(db: Session, *, alert_id: str) -> list[DeliveryRecord]:
