@@ -37,6 +37,7 @@ from election_monitor.api.routes import (
 from election_monitor.api.settings import ApiSettings, get_api_settings
 from election_monitor.db.session import get_engine, make_engine
 from election_monitor.events import prune
+from election_monitor.notify.metrics import NotifyCounters
 from election_monitor.timeutil import utcnow
 from election_monitor.web.mount import install as install_web
 
@@ -107,6 +108,8 @@ def create_app(
     app.state.sessionmaker = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
     app.state.settings = settings
     app.state.metrics = metrics
+    # The dispatcher run by `elmon serve` counts on the app's registry, so /metrics shows it.
+    app.state.notify_counters = NotifyCounters(metrics.registry)
     app.state.runner = runner
 
     errors.install(app)
