@@ -183,6 +183,8 @@ def update_rule(
     """Change the given matchers, name or ``enabled`` (others unchanged); audited."""
     rule = get_rule(db, rule_id=rule_id)
     changes = {k: v for k, v in changes.items() if k in RULE_FIELDS}
+    if changes.get("enabled", False) is None:
+        del changes["enabled"]  # "null" is not "off"
     _check_values(list(changes.get("severities") or []), list(changes.get("changes") or []))
     for key, value in changes.items():
         if key in ("severities", "changes"):
