@@ -13,6 +13,7 @@ the receiver has the message.
 
     PYTHONPATH=src python -m benchmarks.notify_burst                 # JSON on stdout
     PYTHONPATH=src python -m benchmarks.notify_burst --sizes 1000 5000 --regions 50 --latency 20
+    PYTHONPATH=src python -m benchmarks.notify_burst --batch-size 1000 --latency 0
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def dispatch_only(url: str) -> dict[str, Any]:
     }
 
 
-def burst(size: int, regions: int, tmp: Path) -> dict[str, Any]:
+def burst(size: int, regions: int, tmp: Path, batch_size: int | None = None) -> dict[str, Any]:
     url = f"sqlite:///{tmp / f'burst-{size}.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -124,6 +125,8 @@ def burst(size: int, regions: int, tmp: Path) -> dict[str, Any]:
         raise_seconds = time.perf_counter() - t0
         src = str(Path(election_monitor.__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+        if batch_size:
+            env["ELMON_NOTIFY_BATCH_SIZE"] = str(batch_size)
         t1 = time.perf_counter()
         child = subprocess.run(
             [sys.executable, "-m", "benchmarks.notify_burst", "--dispatch-only", url],
@@ -137,6 +140,7 @@ def burst(size: int, regions: int, tmp: Path) -> dict[str, Any]:
     return {
         "alerts": size,
         "regions": regions,
+        "batch_size": batch_size or NotifySettings().batch_size,
         "raise_seconds": round(raise_seconds, 2),
         "process_seconds": round(wall, 2),
         "messages": len(messages),
@@ -192,13 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--regions", type=int, default=50)
     parser.add_argument("--latency", type=int, default=20, help="critical alerts to time")
+    parser.add_argument(
+        "--batch-size", type=int, help="ELMON_NOTIFY_BATCH_SIZE of the dispatcher (default 5000)"
+    )
     parser.add_argument("--dispatch-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.dispatch_only:
         sys.stdout.write(orjson.dumps(dispatch_only(args.dispatch_only)).decode())
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [burst(size, args.regions, Path(tmp)) for size in args.sizes]
+        runs = [burst(size, args.regions, Path(tmp), args.batch_size) for size in args.sizes]
         result: dict[str, Any] = {"burst": runs}
         if len(runs) >= 2:
             result["rss_peak_ratio_largest_to_smallest"] = round(
