@@ -9,7 +9,10 @@ trial's dispatcher inherits what the killed one left. A last dispatcher drains t
 Two webhook channels, each with its own receiver on 127.0.0.1 that checks signatures and
 drops repeated idempotency keys. Pass: per channel, the receiver holds exactly one message per
 alert, no key twice and no key of the other channel; every delivery is ``delivered``. Resends
-that the receivers dropped (a kill after the answer, before it was recorded) are counted.
+that the receivers dropped (a kill after the answer, before it was recorded) are counted, and
+so are requests cut short by a kill while the body was being written (the receiver reads
+fewer bytes than Content-Length and answers nothing; before that check such a request counted
+as a bad signature).
 
     PYTHONPATH=src python -m benchmarks.notify_kill --trials 100      # JSON on stdout
 """
@@ -59,6 +62,7 @@ class KillReport:
     keys_shared_between_channels: int
     resends_dropped: int
     bad_signatures: int
+    incomplete_requests: int
     not_delivered: int
     kills_mid_send: int
     kills_at_random_time: int
@@ -202,6 +206,7 @@ def run_trials(url: str, *, trials: int, alerts: int = 10, seed: int = 16) -> Ki
         keys_shared_between_channels=len(keys[0] & keys[1]),
         resends_dropped=sum(r.state.duplicates for r in receivers),
         bad_signatures=sum(r.state.bad_signatures for r in receivers),
+        incomplete_requests=sum(r.state.incomplete for r in receivers),
         not_delivered=left + max(0, expected * len(CHANNELS) - total),
         kills_mid_send=mid_send,
         kills_at_random_time=at_random,

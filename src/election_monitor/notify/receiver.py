@@ -39,6 +39,8 @@ class ReceiverState:
     delay_seconds: float = 0.0
     requests: int = 0
     bad_signatures: int = 0
+    #: Requests whose body ended early (the sender died mid-send, e.g. kill -9): unanswered.
+    incomplete: int = 0
     keys: Counter[str] = field(default_factory=Counter)
     unique: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -57,6 +59,11 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if len(body) < length:
+            # Not a forged message, a sender that died while writing it: nothing to store.
+            with state.lock:
+                state.incomplete += 1
+            return
         with state.lock:
             n = state.requests
             state.requests += 1
