@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install system test check format lint types demo serve bench clean
+.PHONY: install system test check format lint types demo demo-notify serve bench clean
 
 # Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
 # installed once when missing and when we may (root with apt-get), skipped otherwise.
@@ -45,6 +45,9 @@ check: lint types test
 
 demo: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db demo
+
+demo-notify: install
+	$(BIN)/elmon --database-url sqlite:///demo/elmon.db demo --notify
 
 serve: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db serve

@@ -74,6 +74,14 @@ EXPECTED_PATHS = {
     "/api/v1/alerts/{alert_id}/assign", "/api/v1/alerts/{alert_id}/snooze", "/api/v1/jobs",
     "/api/v1/jobs/{job_id}", "/api/v1/jobs/{job_id}/rejected-rows", "/api/v1/jobs/{job_id}/retry",
     "/api/v1/uploads", "/api/v1/events", "/healthz", "/readyz", "/metrics",
+    "/api/v1/notifications/channels", "/api/v1/notifications/channels/{channel_id}",
+    "/api/v1/notifications/rules", "/api/v1/notifications/rules/{rule_id}",
+    "/api/v1/notifications/silences", "/api/v1/notifications/silences/{silence_id}",
+    "/api/v1/notifications/silences/{silence_id}/expire", "/api/v1/notifications/dead-letters",
+    "/api/v1/notifications/dead-letters/retry",
+    "/api/v1/notifications/deliveries/{delivery_id}/retry",
+    "/api/v1/alerts/{alert_id}/deliveries", "/api/v1/me/notifications",
+    "/api/v1/me/subscriptions", "/api/v1/me/subscriptions/{rule_id}",
 }  # fmt: skip
 
 

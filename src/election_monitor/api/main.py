@@ -27,6 +27,8 @@ from election_monitor.api.routes import (
     elections,
     health,
     jobs,
+    me,
+    notifications,
     operations,
     reports,
     transactions,
@@ -35,6 +37,7 @@ from election_monitor.api.routes import (
 from election_monitor.api.settings import ApiSettings, get_api_settings
 from election_monitor.db.session import get_engine, make_engine
 from election_monitor.events import prune
+from election_monitor.notify.metrics import NotifyCounters
 from election_monitor.timeutil import utcnow
 from election_monitor.web.mount import install as install_web
 
@@ -105,6 +108,8 @@ def create_app(
     app.state.sessionmaker = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
     app.state.settings = settings
     app.state.metrics = metrics
+    # The dispatcher run by `elmon serve` counts on the app's registry, so /metrics shows it.
+    app.state.notify_counters = NotifyCounters(metrics.registry)
     app.state.runner = runner
 
     errors.install(app)
@@ -124,6 +129,9 @@ def create_app(
     )
     for module in modules:
         app.include_router(module.router)
+    app.include_router(notifications.router)
+    app.include_router(me.router)
+    app.include_router(notifications.alert_router)
     app.include_router(events_router)
     app.include_router(health.router)
     install_web(app)

@@ -1,5 +1,7 @@
-"""Prometheus metrics at ``/metrics``: requests and latencies of this process, and ingest rows
-and alerts read from the database at scrape time (so work done by other processes counts)."""
+"""Prometheus metrics at ``/metrics``: requests and latencies of this process, its
+notification dispatcher's counters (``notify/metrics.py``: sent, failed, retried,
+dead-lettered per channel), and ingest rows, alerts and notification deliveries read from the
+database at scrape time (so work done by other processes counts)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from election_monitor.models import Alert, FileProcessingJob
+from election_monitor.models import (
+    Alert,
+    FileProcessingJob,
+    NotificationChannel,
+    NotificationDelivery,
+)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -41,6 +48,14 @@ class DatabaseCollector(Collector):
                         FileProcessingJob.status
                     )
                 ).all()
+                notifications = conn.execute(
+                    select(NotificationChannel.name, NotificationDelivery.status, func.count())
+                    .join(
+                        NotificationChannel,
+                        NotificationChannel.id == NotificationDelivery.channel_id,
+                    )
+                    .group_by(NotificationChannel.name, NotificationDelivery.status)
+                ).all()
                 alerts = conn.execute(
                     select(Alert.severity, Alert.type, func.count()).group_by(
                         Alert.severity, Alert.type
@@ -66,6 +81,15 @@ class DatabaseCollector(Collector):
         for severity, type_, count in alerts:
             raised.add_metric([severity, type_], float(count))
         yield raised
+        # Whichever process sends them (elmon serve, elmon notify): the database's view.
+        deliveries = GaugeMetricFamily(
+            "elmon_notification_deliveries",
+            "Notification deliveries by channel and status (pending, sending, delivered, dead)",
+            labels=["channel", "status"],
+        )
+        for channel, status, count in notifications:
+            deliveries.add_metric([channel, status], float(count))
+        yield deliveries
 
 
 class Metrics:

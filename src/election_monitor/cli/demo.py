@@ -39,6 +39,10 @@ def demo(
     ] = DEMO_CONFIG.scale,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    notify: Annotated[
+        bool,
+        typer.Option("--notify", help="Send the alerts to a webhook receiver it starts locally."),
+    ] = False,
 ) -> None:
     """Try the system on a simulated election with injected anomalies (safe to re-run)."""
     engine = get_engine()
@@ -70,6 +74,10 @@ def demo(
     )
     print_briefing(result.briefing)
     _write_reports(result.election_id, directory)
+    if notify:
+        from election_monitor.notify.demo import run_notify_demo
+
+        console.print(run_notify_demo(engine, keep_receiver=not no_serve).describe())
     url = engine.url.render_as_string(hide_password=True)
     console.print(
         f"Explore this data: export ELMON_DATABASE_URL={url}; then `elmon alerts list`, "

@@ -11,7 +11,6 @@ from election_monitor.cli.output import err_console
 from election_monitor.db import migrate
 from election_monitor.db.session import get_engine
 from election_monitor.notify import Dispatcher
-from election_monitor.notify.metrics import NotifyCounters
 
 
 def serve(
@@ -45,7 +44,7 @@ def serve(
         app = create_app(engine=engine)
         if notify:
             # Counters on the app's registry, so /metrics shows the dispatcher's work.
-            dispatcher = Dispatcher(engine, counters=NotifyCounters(app.state.metrics.registry))
+            dispatcher = Dispatcher(engine, counters=app.state.notify_counters)
             dispatcher.start()
         try:
             uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -12,7 +12,7 @@ from election_monitor.accounts.audit import Actor
 from election_monitor.enums import AlertSeverity, ChannelStatus, NotifyChange
 from election_monitor.exceptions import ConflictError, InvalidInputError, NotFoundError
 from election_monitor.models import NotificationChannel, NotificationRule
-from election_monitor.notify.config import parse_config, redacted
+from election_monitor.notify.config import SECRET_KEYS, parse_config, redacted
 
 
 def get_channel(db: Session, ref: str) -> NotificationChannel:
@@ -65,6 +65,8 @@ def update_channel(
     """Change the configuration (merged over the old one; checked) or switch it on/off."""
     channel = get_channel(db, ref)
     if config is not None:
+        # A secret sent back as shown ("***") means "keep it", not "set it to ***".
+        config = {k: v for k, v in config.items() if not (k in SECRET_KEYS and v == "***")}
         merged = {**(channel.config or {}), **config}
         parse_config(channel.kind, merged)
         channel.config = merged
@@ -163,11 +165,48 @@ def list_rules(db: Session, *, user_id: str | None = None) -> list[NotificationR
     return list(db.scalars(stmt))
 
 
-def delete_rule(db: Session, *, rule_id: str, actor: Actor, user_id: str | None = None) -> None:
-    """Remove a rule (``user_id``: only if it is that person's)."""
+def get_rule(db: Session, *, rule_id: str, user_id: str | None = None) -> NotificationRule:
+    """A rule by id (``user_id``: only if it is that person's)."""
     rule = db.get(NotificationRule, rule_id)
     if rule is None or (user_id is not None and rule.user_id != user_id):
         raise NotFoundError("NotificationRule", rule_id)
+    return rule
+
+
+#: What ``update_rule`` may change.
+RULE_FIELDS = ("name", "election_id", "region", "alert_type", "severities", "changes", "enabled")
+
+
+def update_rule(
+    db: Session, *, rule_id: str, changes: dict[str, Any], actor: Actor
+) -> NotificationRule:
+    """Change the given matchers, name or ``enabled`` (others unchanged); audited."""
+    rule = get_rule(db, rule_id=rule_id)
+    changes = {k: v for k, v in changes.items() if k in RULE_FIELDS}
+    if changes.get("enabled", False) is None:
+        del changes["enabled"]  # "null" is not "off"
+    _check_values(list(changes.get("severities") or []), list(changes.get("changes") or []))
+    for key, value in changes.items():
+        if key in ("severities", "changes"):
+            value = list(value or [])
+        elif key == "enabled":
+            value = bool(value)
+        elif key == "name":
+            value = value or rule.name
+        else:
+            value = value or None
+        setattr(rule, key, value)
+    db.flush()
+    audit.record(
+        db, actor, action="notification_rule.update", entity_type="notification_rule",
+        entity_id=rule.id, details=changes,
+    )  # fmt: skip
+    return rule
+
+
+def delete_rule(db: Session, *, rule_id: str, actor: Actor, user_id: str | None = None) -> None:
+    """Remove a rule (``user_id``: only if it is that person's)."""
+    rule = get_rule(db, rule_id=rule_id, user_id=user_id)
     audit.record(
         db, actor, action="notification_rule.delete", entity_type="notification_rule",
         entity_id=rule.id, details=rule_dict(rule),

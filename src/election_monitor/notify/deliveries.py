@@ -13,9 +13,11 @@ from election_monitor.enums import DeliveryStatus
 from election_monitor.exceptions import ConflictError, NotFoundError
 from election_monitor.models import (
     Alert,
+    NotificationChannel,
     NotificationDelivery,
     NotificationDeliveryAlert,
 )
+from election_monitor.schemas.notification import DeliveryRecord
 from election_monitor.timeutil import utcnow
 
 D = NotificationDelivery
@@ -33,6 +35,53 @@ def for_alert(db: Session, *, alert_id: str) -> list[tuple[NotificationDelivery,
         .order_by(D.created_at, D.id)
     )
     return [(row[0], row[1]) for row in rows]
+
+
+def as_record(
+    delivery: NotificationDelivery, *, channel_name: str | None, alert_change: str | None = None
+) -> DeliveryRecord:
+    """A delivery as a plain model (no secrets: the payload's summary and count only)."""
+    payload = delivery.payload or {}
+    return DeliveryRecord(
+        id=delivery.id,
+        channel_id=delivery.channel_id,
+        channel_name=channel_name,
+        change=delivery.change,
+        alert_change=alert_change,
+        recipient=delivery.recipient,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        last_error=delivery.last_error,
+        summary=payload.get("summary"),
+        count=payload.get("count"),
+        created_at=delivery.created_at,
+        last_attempt_at=delivery.last_attempt_at,
+        next_attempt_at=delivery.next_attempt_at,
+        delivered_at=delivery.delivered_at,
+    )
+
+
+def _channel_names(db: Session) -> dict[str, str]:
+    rows = db.execute(select(NotificationChannel.id, NotificationChannel.name)).all()
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+def delivery_log(db: Session, *, alert_id: str) -> list[DeliveryRecord]:
+    """The alert's delivery log, oldest first (the API and the alert page both show it)."""
+    names = _channel_names(db)
+    return [
+        as_record(d, channel_name=names.get(d.channel_id), alert_change=change)
+        for d, change in for_alert(db, alert_id=alert_id)
+    ]
+
+
+def dead_letter_records(
+    db: Session, *, offset: int = 0, limit: int = 100
+) -> tuple[list[DeliveryRecord], int]:
+    """Dead letters newest first as plain models, with the total."""
+    items, total = dead_letters(db, offset=offset, limit=limit)
+    names = _channel_names(db)
+    return [as_record(d, channel_name=names.get(d.channel_id)) for d in items], total
 
 
 def list_deliveries(
