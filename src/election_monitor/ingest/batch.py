@@ -281,6 +281,16 @@ class RowEncoder:
         return (r.tx_id, r.contract_id, self._ts_ms(r.ts_ms), r.source, r.line, raw_json, now)
 
 
+# Built once (they run per batch): stored rows that a stored rollback line names.
+_ROLLED = select(TransactionRollback.tx_id).scalar_subquery()
+_ROLLED_BACK_TRANSACTIONS = select(
+    Transaction.id, Transaction.constituency_id, Transaction.timestamp
+).where(Transaction.rolled_back.is_(False), Transaction.id.in_(_ROLLED))
+_ROLLED_BACK_EVENTS = select(ContractEvent.id, ContractEvent.constituency_id).where(
+    ContractEvent.rolled_back.is_(False), ContractEvent.id.in_(_ROLLED)
+)
+
+
 class BatchLoader:
     """Writes prepared batches; one instance serves a whole run (set ``job_id`` per file)."""
 
@@ -361,12 +371,7 @@ class BatchLoader:
     def _apply_rollbacks(self, result: BatchResult) -> set[str]:
         """Mark every stored transaction or event that has a rollback line, whichever came first;
         returns the constituencies whose transactions changed."""
-        rolled = select(TransactionRollback.tx_id).scalar_subquery()
-        hit = self.conn.execute(
-            select(Transaction.id, Transaction.constituency_id, Transaction.timestamp).where(
-                Transaction.rolled_back.is_(False), Transaction.id.in_(rolled)
-            )
-        ).all()
+        hit = self.conn.execute(_ROLLED_BACK_TRANSACTIONS).all()
         if hit:
             self.conn.execute(
                 update(Transaction)
@@ -375,11 +380,7 @@ class BatchLoader:
             )
             result.buckets.update((h.constituency_id, hour_of(h.timestamp)) for h in hit)
         changed = {h.constituency_id for h in hit}
-        hit_events = self.conn.execute(
-            select(ContractEvent.id, ContractEvent.constituency_id).where(
-                ContractEvent.rolled_back.is_(False), ContractEvent.id.in_(rolled)
-            )
-        ).all()
+        hit_events = self.conn.execute(_ROLLED_BACK_EVENTS).all()
         if hit_events:
             self.conn.execute(
                 update(ContractEvent)
