@@ -6,8 +6,8 @@ auto-resolved), ``Constituency.anomaly_score`` and its explanation in ``anomaly_
 
 Two entry points that reach the same state on the same data:
 - ``detect``: everything for one election or all (``elmon detect``).
-- ``DetectionHook``: an ingest ``BatchHook``; after each batch it runs the exact rules for the
-  constituencies and hours the batch touched, and the statistical and cross-constituency
+- ``DetectionHook``: an ingest ``BatchHook``; after each commit it runs the exact rules for
+  the constituencies and hours the commit touched, and the statistical and cross-constituency
   rules whenever an hour of the election becomes complete (or a late file changes one).
   Every statistical quantity at hour t uses data up to t only, so the order of arrival does
   not change the result.
@@ -300,9 +300,10 @@ def detect(
 class DetectionHook:
     """An ingest hook: incremental detection inside the ingest's transactions.
 
-    - after each batch, the exact rules for the constituencies and hours it touched (O(batch));
-    - after each file, the statistical pass, but only when the data horizon moved (an hour
-      settled for the whole election) or when data arrived below the horizon already
+    - after each commit, the exact rules for the constituencies and hours it touched
+      (O(commit));
+    - after a commit that closed files, the statistical pass, but only when the data
+      horizon moved (an hour settled for the whole election) or when data arrived below the horizon already
       evaluated (a late file), and then at most once per ``refit_seconds``;
     - at the end of a run, whatever is still pending.
     Every statistical quantity at hour t uses settled data up to t only, so the alerts do not

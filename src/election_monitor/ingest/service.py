@@ -1,8 +1,11 @@
 """Ingest files end to end: read, load in batches, checkpoint, summarise.
 
-Every row read ends as exactly one of inserted, duplicate or rejected (kept with file, line
-and reason); each batch commits together with its job checkpoint, so a run killed at any
-point and started again reaches the state of an uninterrupted run.
+Input: files and folders (walked lazily). Output: stored rows, one job per file, an
+:class:`IngestSummary`. Guarantees: every row read ends as exactly one of inserted, duplicate
+or rejected (kept with file, line and reason); files are grouped into commits, each file under
+its own savepoint (a file that fails rolls back alone), and every commit carries the job rows
+and checkpoints of its files, so a run killed at any point and started again reaches the
+state of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ from election_monitor.ingest.writers import writer_for
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_COMMIT_ROWS = 100_000
 
-#: Called after each committed batch with the file and how many rows it has settled so far.
+#: Called after each commit, per file of it, with how many rows the file has settled so far.
 ProgressCallback = Callable[[Path, int], None]
-#: Called inside each batch's transaction (detection plugs in here). A hook may also have
-#: ``file_done(conn)``, called in the transaction that closes each file's job (the file's data
-#: now reaches as far as it ever will), and ``finish(conn)``, called once at the end of a run.
+#: Called inside each commit's transaction, after the constituency totals are refreshed, with
+#: what the commit's batches changed, merged (detection plugs in here). A hook may also have
+#: ``file_done(conn)``, called in a commit that closed one or more files' jobs (their data now
+#: reaches as far as it ever will), and ``finish(conn)``, called once at the end of a run.
 BatchHook = Callable[[Connection, BatchResult], None]
 
 
