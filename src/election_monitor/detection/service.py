@@ -303,8 +303,9 @@ class DetectionHook:
     - after each commit, the exact rules for the constituencies and hours it touched
       (O(commit));
     - after a commit that closed files, the statistical pass, but only when the data
-      horizon moved (an hour settled for the whole election) or when data arrived below the horizon already
-      evaluated (a late file), and then at most once per ``refit_seconds``;
+      horizon moved (an hour settled for the whole election) or when data arrived below
+      the horizon already evaluated (a late file), and then at most once per
+      ``refit_seconds``;
     - at the end of a run, whatever is still pending.
     Every statistical quantity at hour t uses settled data up to t only, so the alerts do not
     depend on the order the files arrive in.
