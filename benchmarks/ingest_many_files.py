@@ -121,9 +121,7 @@ def _operation(params: list[dict[str, Any]]) -> str:
     return "unknown"
 
 
-def baseline_rows(
-    files: list[Path], *, sqlite_text: bool
-) -> Iterator[tuple[str, tuple[Any, ...]]]:
+def baseline_rows(files: list[Path], *, sqlite_text: bool) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(table, row) per line: plain csv + orjson, no counting rules beyond the indexed values."""
     now: Any = "2026-11-25 00:00:00.000000" if sqlite_text else datetime.now(UTC)
     for path in files:
