@@ -6,8 +6,8 @@ auto-resolved), ``Constituency.anomaly_score`` and its explanation in ``anomaly_
 
 Two entry points that reach the same state on the same data:
 - ``detect``: everything for one election or all (``elmon detect``).
-- ``DetectionHook``: an ingest ``BatchHook``; after each batch it runs the exact rules for the
-  constituencies and hours the batch touched, and the statistical and cross-constituency
+- ``DetectionHook``: an ingest ``BatchHook``; after each commit it runs the exact rules for
+  the constituencies and hours the commit touched, and the statistical and cross-constituency
   rules whenever an hour of the election becomes complete (or a late file changes one).
   Every statistical quantity at hour t uses data up to t only, so the order of arrival does
   not change the result.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +66,29 @@ class DetectionReport:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass
+class DetectionTotals:
+    """What a long-lived hook did since it was created, in counts (bounded memory)."""
+
+    passes: dict[str, int] = field(default_factory=dict)  # mode -> runs
+    signals: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    reconciled: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, report: DetectionReport) -> None:
+        self.passes[report.mode] = self.passes.get(report.mode, 0) + 1
+        self.signals += report.signals
+        for name, counts in (("by_rule", report.by_rule), ("reconciled", report.reconciled)):
+            mine = getattr(self, name)
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
+        self.seconds += report.seconds
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "seconds": round(self.seconds, 3)}
 
 
 def exact_rules() -> list[Rule]:
@@ -276,14 +300,18 @@ def detect(
 class DetectionHook:
     """An ingest hook: incremental detection inside the ingest's transactions.
 
-    - after each batch, the exact rules for the constituencies and hours it touched (O(batch));
-    - after each file, the statistical pass, but only when the data horizon moved (an hour
-      settled for the whole election) or when data arrived below the horizon already
-      evaluated (a late file), and then at most once per ``refit_seconds``;
+    - after each commit, the exact rules for the constituencies and hours it touched
+      (O(commit));
+    - after a commit that closed files, the statistical pass, but only when the data
+      horizon moved (an hour settled for the whole election) or when data arrived below
+      the horizon already evaluated (a late file), and then at most once per
+      ``refit_seconds``;
     - at the end of a run, whatever is still pending.
     Every statistical quantity at hour t uses settled data up to t only, so the alerts do not
     depend on the order the files arrive in.
     """
+
+    KEEP_REPORTS = 64
 
     def __init__(
         self,
@@ -300,7 +328,10 @@ class DetectionHook:
         #: election id -> the horizon of complete coverage at its last statistical pass
         self.evaluated_complete: dict[str, datetime] = {}
         self.last_pass: dict[str, float] = {}
-        self.reports: list[DetectionReport] = []
+        #: the latest reports only (a watch or a 36,000-file run makes one per commit);
+        #: ``totals`` counts all of them
+        self.reports: deque[DetectionReport] = deque(maxlen=self.KEEP_REPORTS)
+        self.totals = DetectionTotals()
 
     def __call__(self, conn: Connection, batch: Any) -> None:
         touched: set[str] = set(batch.constituencies) | {c for c, _ in batch.buckets}
@@ -359,7 +390,11 @@ class DetectionHook:
         late = evaluated is not None and any(hour < evaluated for _, hour in batch.buckets)
         self.pending[election_id] = self.pending.get(election_id, False) or late
         report.seconds = round(time.perf_counter() - started, 3)
+        self._record(report)
+
+    def _record(self, report: DetectionReport) -> None:
         self.reports.append(report)
+        self.totals.add(report)
 
     def _statistical(self, conn: Connection, *, force: bool) -> None:
         if not self.pending:
@@ -391,7 +426,7 @@ class DetectionHook:
                 wake_expired_snoozes(db)
                 _statistical_pass(conn, db, election_id, settings, report)
                 report.seconds = round(time.perf_counter() - started, 3)
-                self.reports.append(report)
+                self._record(report)
                 self.evaluated_through[election_id] = horizon
                 self.evaluated_complete[election_id] = complete
                 self.last_pass[election_id] = time.perf_counter()

@@ -1,6 +1,10 @@
 """Load one batch of reader output: classify every row, write in bulk, apply rollbacks,
 refresh the metrics it touched. Runs inside the caller's database transaction, so a batch
 and its job checkpoint commit together or not at all.
+
+Hourly buckets are settled per batch; constituency totals either per batch too, or, when the
+caller passes a :class:`PendingTotals`, once for all batches of a commit (the run of many small
+files refreshes each touched constituency once per commit, not once per file).
 """
 
 from __future__ import annotations
@@ -59,6 +63,50 @@ class BatchResult:
     @property
     def inserted(self) -> int:
         return self.transactions_inserted + self.events_inserted + self.rollbacks_inserted
+
+    def merge(self, other: BatchResult) -> None:
+        """Add another batch's outcome to this one (the results of one commit, for the hooks)."""
+        self.read += other.read
+        self.transactions_inserted += other.transactions_inserted
+        self.events_inserted += other.events_inserted
+        self.rollbacks_inserted += other.rollbacks_inserted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections)
+        self.buckets |= other.buckets
+        self.constituencies |= other.constituencies
+
+
+@dataclass
+class PendingTotals:
+    """Constituency totals owed by the batches loaded since the last refresh.
+
+    A constituency every batch counted exactly carries the number of voter keys the batches
+    added (the stored ``votes_cast`` plus that sum is exact); one that any batch could not
+    count exactly (a rollback, a repeated row) is recounted in SQL.
+    """
+
+    constituencies: set[str] = field(default_factory=set)
+    new_voters: dict[str, int] = field(default_factory=dict)
+    recount: set[str] = field(default_factory=set)
+
+    def add(self, constituencies: set[str], new_voters: dict[str, int]) -> None:
+        for cid in constituencies:
+            if cid in new_voters and cid not in self.recount:
+                self.new_voters[cid] = self.new_voters.get(cid, 0) + new_voters[cid]
+            else:
+                self.recount.add(cid)
+                self.new_voters.pop(cid, None)
+        self.constituencies |= constituencies
+
+    def merge(self, other: PendingTotals) -> None:
+        self.add(other.recount, {})
+        self.add(set(other.new_voters), other.new_voters)
+
+    def refresh(self, conn: Connection) -> None:
+        """Write the owed totals (inside the commit's transaction) and start over."""
+        refresh_totals(conn, self.constituencies, new_voters=self.new_voters)
+        self.constituencies, self.new_voters, self.recount = set(), {}, set()
 
 
 def ts_datetime(ts_ms: int) -> datetime:
@@ -233,8 +281,18 @@ class RowEncoder:
         return (r.tx_id, r.contract_id, self._ts_ms(r.ts_ms), r.source, r.line, raw_json, now)
 
 
+# Built once (they run per batch): stored rows that a stored rollback line names.
+_ROLLED = select(TransactionRollback.tx_id).scalar_subquery()
+_ROLLED_BACK_TRANSACTIONS = select(
+    Transaction.id, Transaction.constituency_id, Transaction.timestamp
+).where(Transaction.rolled_back.is_(False), Transaction.id.in_(_ROLLED))
+_ROLLED_BACK_EVENTS = select(ContractEvent.id, ContractEvent.constituency_id).where(
+    ContractEvent.rolled_back.is_(False), ContractEvent.id.in_(_ROLLED)
+)
+
+
 class BatchLoader:
-    """Writes prepared batches of one file's job (one instance per file)."""
+    """Writes prepared batches; one instance serves a whole run (set ``job_id`` per file)."""
 
     def __init__(
         self,
@@ -250,8 +308,13 @@ class BatchLoader:
         self.election = election
         self.known_constituencies: set[str] = set()
 
-    def load(self, batch: PreparedBatch) -> BatchResult:
-        """Write a batch inside the caller's transaction and refresh what it touched."""
+    def forget(self) -> None:
+        """Drop what this loader believes is stored (after a rollback to a savepoint)."""
+        self.known_constituencies.clear()
+
+    def load(self, batch: PreparedBatch, *, totals: PendingTotals | None = None) -> BatchResult:
+        """Write a batch inside the caller's transaction and refresh what it touched; with
+        ``totals``, the constituency totals are owed there instead of refreshed now."""
         result = BatchResult(read=batch.read, duplicates=batch.duplicates)
         result.rejections.extend(batch.rejections)
         if batch.contract_ids:
@@ -279,7 +342,10 @@ class BatchLoader:
         add_hour_deltas(self.conn, _hour_deltas(batch, known, exact))
         refresh_hours(self.conn, {b for b in result.buckets if b[0] not in exact})
         new_voters = {cid: len(keys.get(cid, set()) - set(known.get(cid, {}))) for cid in exact}
-        refresh_totals(self.conn, result.constituencies, new_voters=new_voters)
+        if totals is None:
+            refresh_totals(self.conn, result.constituencies, new_voters=new_voters)
+        else:
+            totals.add(result.constituencies, new_voters)
         return result
 
     def _write(self, prepared: PreparedTable, result: BatchResult) -> int:
@@ -305,12 +371,7 @@ class BatchLoader:
     def _apply_rollbacks(self, result: BatchResult) -> set[str]:
         """Mark every stored transaction or event that has a rollback line, whichever came first;
         returns the constituencies whose transactions changed."""
-        rolled = select(TransactionRollback.tx_id).scalar_subquery()
-        hit = self.conn.execute(
-            select(Transaction.id, Transaction.constituency_id, Transaction.timestamp).where(
-                Transaction.rolled_back.is_(False), Transaction.id.in_(rolled)
-            )
-        ).all()
+        hit = self.conn.execute(_ROLLED_BACK_TRANSACTIONS).all()
         if hit:
             self.conn.execute(
                 update(Transaction)
@@ -319,11 +380,7 @@ class BatchLoader:
             )
             result.buckets.update((h.constituency_id, hour_of(h.timestamp)) for h in hit)
         changed = {h.constituency_id for h in hit}
-        hit_events = self.conn.execute(
-            select(ContractEvent.id, ContractEvent.constituency_id).where(
-                ContractEvent.rolled_back.is_(False), ContractEvent.id.in_(rolled)
-            )
-        ).all()
+        hit_events = self.conn.execute(_ROLLED_BACK_EVENTS).all()
         if hit_events:
             self.conn.execute(
                 update(ContractEvent)

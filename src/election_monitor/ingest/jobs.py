@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from election_monitor.db.base import new_uuid
 from election_monitor.enums import JobStatus
@@ -25,6 +25,66 @@ from election_monitor.models import FileProcessingJob, RejectedRow
 from election_monitor.timeutil import utcnow
 
 FIRST_REASONS = 10
+
+# Built once: a run of 36,000 files executes each of these per file, and building the
+# expression costs more than SQLite takes to run it.
+_SAME_BYTES = (
+    select(
+        FileProcessingJob.id,
+        FileProcessingJob.status,
+        FileProcessingJob.path,
+        FileProcessingJob.transactions_processed,
+    )
+    .where(FileProcessingJob.sha256 == bindparam("sha256"))
+    .order_by(FileProcessingJob.started_at.desc())
+)
+_REOPEN = (
+    update(FileProcessingJob)
+    .where(FileProcessingJob.id == bindparam("job_id"))
+    .values(status=JobStatus.PROCESSING.value, completed_at=None)
+)
+_PREVIOUS = (
+    select(FileProcessingJob.id, FileProcessingJob.sha256)
+    .where(
+        # filename is indexed (path is not) and follows from the path: an index lookup,
+        # not a scan of every job, for each of 36,000 files
+        FileProcessingJob.filename == bindparam("filename"),
+        FileProcessingJob.path == bindparam("path"),
+        FileProcessingJob.status == JobStatus.COMPLETED,
+        FileProcessingJob.sha256 != bindparam("sha256"),
+    )
+    .order_by(FileProcessingJob.started_at.desc())
+    .limit(1)
+)
+_CREATE = insert(FileProcessingJob)
+_ADVANCE = (
+    update(FileProcessingJob)
+    .where(FileProcessingJob.id == bindparam("job_id"))
+    .values(
+        transactions_processed=FileProcessingJob.transactions_processed + bindparam("read"),
+        rows_inserted=FileProcessingJob.rows_inserted + bindparam("inserted"),
+        rows_duplicate=FileProcessingJob.rows_duplicate + bindparam("duplicates"),
+        rows_rejected=FileProcessingJob.rows_rejected + bindparam("rejected"),
+    )
+)
+_JOB = select(*FileProcessingJob.__table__.columns).where(
+    FileProcessingJob.id == bindparam("job_id")
+)
+_CLOSE = (
+    update(FileProcessingJob)
+    .where(FileProcessingJob.id == bindparam("job_id"))
+    .values(
+        status=bindparam("status"),
+        completed_at=bindparam("completed_at"),
+        details=bindparam("details"),
+    )
+)
+_FIRST_REASONS = (
+    select(RejectedRow.source, RejectedRow.line, RejectedRow.kind, RejectedRow.reason)
+    .where(RejectedRow.job_id == bindparam("job_id"))
+    .order_by(RejectedRow.id)
+    .limit(FIRST_REASONS)
+)
 
 
 @dataclass
@@ -48,54 +108,35 @@ def plan_job(
     reprocess: bool,
 ) -> JobPlan:
     """Find or create the job for this file (see the module docstring)."""
-    same_bytes = conn.execute(
-        select(
-            FileProcessingJob.id,
-            FileProcessingJob.status,
-            FileProcessingJob.path,
-            FileProcessingJob.transactions_processed,
-        )
-        .where(FileProcessingJob.sha256 == sha256)
-        .order_by(FileProcessingJob.started_at.desc())
-    ).all()
+    same_bytes = conn.execute(_SAME_BYTES, {"sha256": sha256}).all()
     for job in same_bytes:
         if job.status == JobStatus.COMPLETED and not reprocess:
             return JobPlan(job_id=job.id, action="skip")
         if job.status != JobStatus.COMPLETED and job.path == str(path):
-            conn.execute(
-                update(FileProcessingJob)
-                .where(FileProcessingJob.id == job.id)
-                .values(status=JobStatus.PROCESSING.value, completed_at=None)
-            )
+            conn.execute(_REOPEN, {"job_id": job.id})
             return JobPlan(job_id=job.id, action="resume", resume_after=job.transactions_processed)
     previous = conn.execute(
-        select(FileProcessingJob.id, FileProcessingJob.sha256)
-        .where(
-            FileProcessingJob.path == str(path),
-            FileProcessingJob.status == JobStatus.COMPLETED,
-            FileProcessingJob.sha256 != sha256,
-        )
-        .order_by(FileProcessingJob.started_at.desc())
-        .limit(1)
+        _PREVIOUS, {"filename": path.name, "path": str(path), "sha256": sha256}
     ).first()
     rewritten = (
         {"previous_job": previous.id, "previous_sha256": previous.sha256} if previous else None
     )
     job_id = new_uuid()
     conn.execute(
-        insert(FileProcessingJob).values(
-            id=job_id,
-            filename=path.name,
-            path=str(path),
-            format=fmt,
-            sha256=sha256,
-            size_bytes=size,
-            election_id=election_id,
-            status=JobStatus.PROCESSING.value,
-            started_at=utcnow(),
-            transactions_processed=0,
-            details=_dumps({"rewritten_from": rewritten} if rewritten else {}),
-        )
+        _CREATE,
+        {
+            "id": job_id,
+            "filename": path.name,
+            "path": str(path),
+            "format": fmt,
+            "sha256": sha256,
+            "size_bytes": size,
+            "election_id": election_id,
+            "status": JobStatus.PROCESSING.value,
+            "started_at": utcnow(),
+            "transactions_processed": 0,
+            "details": _dumps({"rewritten_from": rewritten} if rewritten else {}),
+        },
     )
     return JobPlan(job_id=job_id, action="new", rewritten_from=rewritten)
 
@@ -103,33 +144,31 @@ def plan_job(
 def record_batch(conn: Connection, job_id: str, batch: BatchResult) -> None:
     """Advance the job's checkpoint and counters in the batch's own transaction."""
     conn.execute(
-        update(FileProcessingJob)
-        .where(FileProcessingJob.id == job_id)
-        .values(
-            transactions_processed=FileProcessingJob.transactions_processed + batch.read,
-            rows_inserted=FileProcessingJob.rows_inserted + batch.inserted,
-            rows_duplicate=FileProcessingJob.rows_duplicate + batch.duplicates,
-            rows_rejected=FileProcessingJob.rows_rejected + batch.rejected,
-        )
+        _ADVANCE,
+        {
+            "job_id": job_id,
+            "read": batch.read,
+            "inserted": batch.inserted,
+            "duplicates": batch.duplicates,
+            "rejected": batch.rejected,
+        },
     )
 
 
 def finish_job(conn: Connection, job_id: str, *, error: str | None = None) -> dict[str, Any]:
     """Mark the job completed (or failed) and write its summary into ``details``."""
-    job = conn.execute(
-        select(*FileProcessingJob.__table__.columns).where(FileProcessingJob.id == job_id)
-    ).one()
+    job = conn.execute(_JOB, {"job_id": job_id}).one()
     summary = job_summary(conn, job)
     if error:
         summary["error"] = error
     conn.execute(
-        update(FileProcessingJob)
-        .where(FileProcessingJob.id == job_id)
-        .values(
-            status=(JobStatus.FAILED if error else JobStatus.COMPLETED).value,
-            completed_at=utcnow(),
-            details=_dumps(summary),
-        )
+        _CLOSE,
+        {
+            "job_id": job_id,
+            "status": (JobStatus.FAILED if error else JobStatus.COMPLETED).value,
+            "completed_at": utcnow(),
+            "details": _dumps(summary),
+        },
     )
     return summary
 
@@ -137,12 +176,7 @@ def finish_job(conn: Connection, job_id: str, *, error: str | None = None) -> di
 def job_summary(conn: Connection, job: Any) -> dict[str, Any]:
     """Rows read, inserted, duplicates, rejected (with the first reasons), hash and size."""
     previous = orjson.loads(job.details) if job.details else {}
-    reasons = conn.execute(
-        select(RejectedRow.source, RejectedRow.line, RejectedRow.kind, RejectedRow.reason)
-        .where(RejectedRow.job_id == job.id)
-        .order_by(RejectedRow.id)
-        .limit(FIRST_REASONS)
-    ).all()
+    reasons = conn.execute(_FIRST_REASONS, {"job_id": job.id}).all()
     summary: dict[str, Any] = {
         "path": job.path,
         "format": job.format,

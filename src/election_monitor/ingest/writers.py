@@ -111,7 +111,6 @@ class PostgresWriter:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._temp_ready: set[str] = set()
         self._loaded: dict[str, int] = {}
         self._next_analyze: dict[str, int] = {}
 
@@ -161,12 +160,12 @@ class PostgresWriter:
         temp = f"_load_{table}"
         cols = ",".join(columns)
         cur = self._cursor()
-        if temp not in self._temp_ready:
-            cur.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
-                f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            )
-            self._temp_ready.add(temp)
+        # Every time, not once per connection: a temp table created inside a savepoint that
+        # was rolled back (a failed file) no longer exists.
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {temp} "
+            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
         cur.execute(f"TRUNCATE {temp}")
         with cur.copy(f"COPY {temp} ({cols}) FROM STDIN") as copy:
             for row in rows:

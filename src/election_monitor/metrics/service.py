@@ -8,6 +8,7 @@ in two hours appears in both, while the constituency total counts each voter onc
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -139,14 +140,17 @@ def existing_voter_keys(
     step = 900 if conn.dialect.name == "sqlite" else 10_000  # bound parameters per statement
     for start in range(0, len(ordered), step):
         for key, ts in conn.execute(
-            select(Transaction.voter_key, Transaction.timestamp).where(
-                Transaction.constituency_id == constituency_id,
-                Transaction.voter_key.in_(ordered[start : start + step]),
-            )
+            _VOTER_KEYS, {"cid": constituency_id, "keys": ordered[start : start + step]}
         ):
             if key is not None:
                 found.setdefault(key, set()).add(int(ensure_utc(ts).timestamp()) // 3600)
     return found
+
+
+_VOTER_KEYS = select(Transaction.voter_key, Transaction.timestamp).where(
+    Transaction.constituency_id == bindparam("cid"),
+    Transaction.voter_key.in_(bindparam("keys", expanding=True)),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +188,13 @@ def add_hour_deltas(conn: Connection, deltas: Iterable[HourDelta]) -> None:
     ]
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(_add_hours_statement(conn.dialect.name), rows)
+
+
+@functools.cache
+def _add_hours_statement(dialect: str) -> Any:
+    """The summing upsert of ``add_hour_deltas``, built once per dialect (it runs per batch)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(HourlyStats)
     summed = {
         name: getattr(HourlyStats, name) + stmt.excluded[name]
@@ -196,17 +206,14 @@ def add_hour_deltas(conn: Connection, deltas: Iterable[HourDelta]) -> None:
             "transaction_count",
         )
     }
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["constituency_id", "hour"],
-            set_={
-                **summed,
-                "bulletin_velocity": summed["bulletins_issued"] / 60.0,
-                "vote_velocity": summed["votes_cast"] / 60.0,
-                "updated_at": stmt.excluded["updated_at"],
-            },
-        ),
-        rows,
+    return stmt.on_conflict_do_update(
+        index_elements=["constituency_id", "hour"],
+        set_={
+            **summed,
+            "bulletin_velocity": summed["bulletins_issued"] / 60.0,
+            "vote_velocity": summed["votes_cast"] / 60.0,
+            "updated_at": stmt.excluded["updated_at"],
+        },
     )
 
 
