@@ -77,7 +77,7 @@ def demo(
     if notify:
         from election_monitor.notify.demo import run_notify_demo
 
-        console.print(run_notify_demo(engine, keep_receiver=not no_serve).describe())
+        console.print(run_notify_demo(engine, keep_receiver=serve_after).describe())
     url = engine.url.render_as_string(hide_password=True)
     console.print(
         f"Explore this data: export ELMON_DATABASE_URL={url}; then `elmon alerts list`, "
