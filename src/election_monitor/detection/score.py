@@ -34,7 +34,10 @@ def score_constituencies(
 ) -> dict[str, tuple[float, list[dict[str, Any]]]]:
     """Constituency id -> (score, components sorted by contribution)."""
     best: dict[tuple[str, str], tuple[float, Signal]] = {}
-    for sig in signals:
+    # In a fixed order, so that of equal evidence the same signal stands for its family
+    # whatever order the alerts were read in.
+    ordered = sorted(signals, key=lambda s: (s.constituency_id, s.family, s.type, s.window_key))
+    for sig in ordered:
         weight, half_life = FAMILIES.get(sig.family, (0.5, 6.0))
         evidence = 1.0 if not sig.statistical else sig.score_evidence
         if half_life is not None and data_time is not None and sig.last_seen:
@@ -62,6 +65,6 @@ def score_constituencies(
         remaining = 1.0
         for comp in components:
             remaining *= 1.0 - comp["contribution"]
-        components.sort(key=lambda comp: -comp["contribution"])
+        components.sort(key=lambda comp: (-comp["contribution"], comp["family"]))
         out[cid] = (round(1.0 - remaining, 4), components)
     return out
