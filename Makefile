@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install system test check format lint types demo serve bench clean
+.PHONY: install system test check format lint types audit fuzz demo serve bench clean
 
 # Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
 # installed once when missing and when we may (root with apt-get), skipped otherwise.
@@ -48,6 +48,11 @@ demo: install
 
 serve: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db serve
+
+# The long fuzz profile: ELMON_FUZZ_EXAMPLES files per format (3 formats, >= 10,000 in all).
+FUZZ_EXAMPLES ?= 3334
+fuzz: install
+	HYPOTHESIS_PROFILE=long ELMON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/fuzz
 
 bench: install
 	$(BIN)/python benchmarks/ingest_throughput.py
