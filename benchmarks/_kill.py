@@ -28,12 +28,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
+from tests.pipeline.chain import HOUR_MS, T0, Voting, write_csv
 
-from election_monitor.db import migrate
 from election_monitor import models  # noqa: F401  (every table on Base.metadata)
+from election_monitor.db import migrate
 from election_monitor.db.base import Base
 from election_monitor.db.session import make_engine
-from tests.pipeline.chain import HOUR_MS, T0, Voting, write_csv
 
 #: Set on every run, so a rerun and a clean run differ in these alone.
 WALL_CLOCK = {"created_at", "updated_at", "started_at", "completed_at", "at", "computed_at",

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, text
 
+from election_monitor import models  # noqa: F401  (every table on Base.metadata)
 from election_monitor.config import get_settings
 from election_monitor.db import migrate
-from election_monitor import models  # noqa: F401  (every table on Base.metadata)
 from election_monitor.db.base import Base
 from election_monitor.db.session import make_engine
 from tests.databases import drop_postgres_url, new_database_url

@@ -110,8 +110,9 @@ def json_text(value: Any) -> str:
         text = orjson.dumps(value).decode()
     except (TypeError, orjson.JSONEncodeError):
         text = json.dumps(value, ensure_ascii=False)
-    return text.replace(json.dumps(HUGE), HUGE_DIGITS).replace(orjson.dumps(HUGE).decode(),
-                                                               HUGE_DIGITS)
+    return text.replace(json.dumps(HUGE), HUGE_DIGITS).replace(
+        orjson.dumps(HUGE).decode(), HUGE_DIGITS
+    )
 
 
 # --- valid calls ---------------------------------------------------------------------------

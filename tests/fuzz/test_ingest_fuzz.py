@@ -56,7 +56,9 @@ def check_file(db: FuzzDatabase, file: FuzzFile) -> None:
     assert rerun.inserted == 0, rerun
     with db.engine.connect() as conn:
         faults = list(
-            conn.scalars(text("SELECT reason FROM rejected_rows WHERE reason LIKE 'row_unreadable%'"))
+            conn.scalars(
+                text("SELECT reason FROM rejected_rows WHERE reason LIKE 'row_unreadable%'")
+            )
         )
     assert not faults, faults
     if not file.damaged:

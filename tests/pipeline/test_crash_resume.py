@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._kill import trials
 from sqlalchemy import Engine, text
 
-from benchmarks._kill import trials
 from election_monitor.db import migrate
 from election_monitor.db.session import make_engine
 from election_monitor.ingest.service import ingest_paths
