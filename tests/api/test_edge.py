@@ -90,7 +90,7 @@ def test_a_body_over_the_limit_is_refused_with_413(api: Api) -> None:
     big = {"username": "x" * (BODY_LIMIT_KIB * 1024), "password": "y"}
     response = api.client.post("/api/v1/auth/login", json=big)
     assert response.status_code == 413
-    assert response.json()["error"] == "PayloadTooLarge"
+    assert response.json()["error"] == "PayloadTooLargeError"
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
@@ -105,7 +105,7 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413(api: Api) -> None:
         "/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
-    assert response.json()["error"] == "PayloadTooLarge"
+    assert response.json()["error"] == "PayloadTooLargeError"
 
 
 def test_a_body_under_the_limit_is_served(api: Api) -> None:

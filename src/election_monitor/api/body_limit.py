@@ -15,7 +15,7 @@ UPLOAD_PATHS = ("/api/v1/uploads",)
 
 
 class BodyLimitMiddleware:
-    """Answers 413 ``PayloadTooLarge`` to a request body larger than ``max_bytes``."""
+    """Answers 413 ``PayloadTooLargeError`` to a request body larger than ``max_bytes``."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -66,5 +66,5 @@ class BodyLimitMiddleware:
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         detail = f"request body larger than the limit of {limit:,} bytes"
-        response = error_json(413, "PayloadTooLarge", detail)
+        response = error_json(413, "PayloadTooLargeError", detail)
         await response(scope, receive, send)
