@@ -64,7 +64,7 @@ serve: install
 # The long fuzz profile: ELMON_FUZZ_EXAMPLES files per format (3 formats, >= 10,000 in all).
 FUZZ_EXAMPLES ?= 3334
 fuzz: install
-	HYPOTHESIS_PROFILE=long ELMON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/fuzz
+	HYPOTHESIS_PROFILE=long ELMON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ELMON_FUZZ_PROGRESS=100 $(BIN)/pytest -q -s tests/fuzz
 
 bench: install
 	$(BIN)/python benchmarks/ingest_throughput.py

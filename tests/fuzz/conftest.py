@@ -51,6 +51,19 @@ class FuzzDatabase:
     engine: Engine
     files: int = 0
     rows: int = 0
+    #: The largest rise of the process's peak RSS during one file (KiB): what one file costs.
+    max_file_rss_rise_kib: int = 0
+    #: Print a progress line every this many files (0: never); ``make fuzz`` sets it.
+    progress_every: int = int(os.environ.get("ELMON_FUZZ_PROGRESS", "0"))
+
+    def done(self, rows: int, rss_before_kib: int) -> None:
+        """Count one checked file and what it cost."""
+        self.files += 1
+        self.rows += rows
+        rise = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before_kib
+        self.max_file_rss_rise_kib = max(self.max_file_rss_rise_kib, rise)
+        if self.progress_every and self.files % self.progress_every == 0:
+            print(f"fuzz: {self.files} files, {self.rows} rows", flush=True)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -87,5 +100,6 @@ def fuzz_db(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(  # the figure docs/ingest.md quotes (make fuzz runs pytest with -s)
         f"\nfuzz[{backend}]: {database.files} files, {database.rows} rows, "
-        f"peak RSS of the process {peak_mib:.0f} MiB"
+        f"peak RSS of the process {peak_mib:.0f} MiB, largest rise during one file "
+        f"{database.max_file_rss_rise_kib / 1024:.1f} MiB"
     )

@@ -9,6 +9,7 @@ bounded by the election window.
 
 from __future__ import annotations
 
+import resource
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -41,13 +42,13 @@ def stored_ids(db: FuzzDatabase) -> set[str]:
 
 def check_file(db: FuzzDatabase, file: FuzzFile) -> None:
     db.reset()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / file.name
         path.write_bytes(file.data)
         first = ingest_paths(db.engine, [path], fmt=file.fmt).files[0]
         rerun = ingest_paths(db.engine, [path], fmt=file.fmt, reprocess=True).files[0]
-    db.files += 1
-    db.rows += first.rows_read
+    db.done(first.rows_read, rss_before)
     for result in (first, rerun):
         assert accounted(result), result
         assert not (result.error or "").startswith("internal error"), result.error
