@@ -30,11 +30,13 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from tests.pipeline.chain import HOUR_MS, T0, Voting, write_csv
 
+import election_monitor
 from election_monitor import models  # noqa: F401  (every table on Base.metadata)
 from election_monitor.db import migrate
 from election_monitor.db.base import Base
 from election_monitor.db.session import make_engine
 
+SOURCE_ROOT = str(Path(election_monitor.__file__).resolve().parents[1])
 #: Set on every run, so a rerun and a clean run differ in these alone.
 WALL_CLOCK = {"created_at", "updated_at", "started_at", "completed_at", "at", "computed_at",
               "detected_at", "processed_at", "last_used_at", "last_login_at",
@@ -150,6 +152,8 @@ def fresh_database(backend: str, folder: Path, label: str, admin_url: str | None
 def elmon(url: str, *args: str, batch: int = 50) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        # The children run this very code, whatever the working directory.
+        "PYTHONPATH": os.pathsep.join([SOURCE_ROOT, os.environ.get("PYTHONPATH", "")]),
         "ELMON_INGEST_BATCH_SIZE": str(batch),
         "ELMON_INGEST_COMMIT_ROWS": str(batch),
     }
