@@ -254,7 +254,9 @@ def test_epoch_ts_of_calls_is_kept(tmp_path: Path) -> None:
 # 131,072-character limit; both made a row "row_unreadable" instead of reading it.
 
 
-def test_a_quoted_line_with_a_lone_cr_in_an_unquoted_field_reads_and_keeps_the_cr(tmp_path: Path) -> None:
+def test_a_quoted_line_with_a_lone_cr_in_an_unquoted_field_reads_and_keeps_the_cr(
+    tmp_path: Path,
+) -> None:
     row = hourly_row(vote("TXCR", "KEYCR"))
     row["sender"] = "KEY\rCR"  # unquoted, on a line that quotes another field
     row["status"] = '"accepted"'
