@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install system test check format lint types demo demo-notify serve bench clean
+.PHONY: install system test check format lint types audit fuzz demo demo-notify serve bench clean
 
 # Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
 # installed once when missing and when we may (root with apt-get), skipped otherwise.
@@ -41,7 +41,19 @@ lint: install
 types: install
 	$(BIN)/mypy src
 
-check: lint types test
+# Known vulnerabilities in the installed environment (pip-audit, PyPI's advisory service).
+# Without a network pip-audit cannot look a single package up: that is said plainly and the
+# target passes, since nothing could be checked; a vulnerability found always fails it.
+audit: install
+	@out=$$($(BIN)/pip-audit --skip-editable --strict --progress-spinner off 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "$$out" | head -1; exit 0; fi; \
+	if echo "$$out" | grep -q "Found [0-9]* known vulnerabilit"; then echo "$$out"; exit $$rc; fi; \
+	if echo "$$out" | grep -qiE "not found on PyPI and could not be audited|connection|resolve|timed out|Max retries"; then \
+	    echo "audit: SKIPPED - pip-audit could not reach the vulnerability service (no network?);"; \
+	    echo "audit: nothing was checked. Run 'make audit' again where PyPI is reachable."; exit 0; fi; \
+	echo "$$out"; exit $$rc
+
+check: lint types audit test
 
 demo: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db demo
@@ -51,6 +63,11 @@ demo-notify: install
 
 serve: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db serve
+
+# The long fuzz profile: ELMON_FUZZ_EXAMPLES files per format (3 formats, >= 10,000 in all).
+FUZZ_EXAMPLES ?= 3334
+fuzz: install
+	HYPOTHESIS_PROFILE=long ELMON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ELMON_FUZZ_PROGRESS=100 $(BIN)/pytest -q -s tests/fuzz
 
 bench: install
 	$(BIN)/python benchmarks/ingest_throughput.py

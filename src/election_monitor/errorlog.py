@@ -16,6 +16,9 @@ from pathlib import Path
 from election_monitor.timeutil import utcnow
 
 log = logging.getLogger("election_monitor.errors")
+# Without it, a process that configured no logging (the CLI) would have Python's last-resort
+# handler print the traceback on stderr, to the user. Configured handlers still receive it.
+log.addHandler(logging.NullHandler())
 
 
 def new_error_id() -> str:

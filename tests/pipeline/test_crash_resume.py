@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._kill import trials
 from sqlalchemy import Engine, text
 
 from election_monitor.db import migrate
 from election_monitor.db.session import make_engine
 from election_monitor.ingest.service import ingest_paths
+from tests.databases import POSTGRES_URL
 from tests.pipeline.chain import T0, Voting, write_csv
 from tests.pipeline.conftest import snapshot
 
@@ -87,3 +89,13 @@ def test_kill_9_then_rerun_matches_a_clean_run(pipeline_engine: Engine, tmp_path
             )
         ).one()
     assert tuple(job) == (3002, 3002, 0, "completed")
+
+
+def test_kill_9_at_random_points_of_ingest_and_detection_matches_a_clean_run(
+    backend: str, tmp_path: Path
+) -> None:
+    # Every table is compared (benchmarks/_kill.fingerprint); benchmarks/ingest_kill.py runs
+    # 100 such trials per backend.
+    results = list(trials(backend, tmp_path, 2, seed=20260918, admin_url=POSTGRES_URL, votes=150))
+    assert [t.differing_tables for t in results] == [[], []]
+    assert all(t.ingest_killed for t in results), "each ingest kill must land mid-run"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from election_monitor.config import get_settings
+from election_monitor.detection import detect
 from election_monitor.ingest.service import IngestSummary, ingest_paths
 from tests.pipeline.chain import HOUR_MS, T0, Voting, line, write_csv
 
@@ -248,3 +249,15 @@ def test_truncated_gzip_fails_the_file_with_one_line_and_keeps_the_rows_before(
     assert status == "failed"
     assert orjson.loads(details)["error"] == failed.error
     assert failed.inserted > 0  # the rows before the damage stand
+
+
+def test_detection_runs_when_every_row_of_the_election_was_rejected(
+    pipeline_engine: Engine, tmp_path: Path
+) -> None:
+    # Found by tests/fuzz: an election without constituencies made a statistical rule combine
+    # an empty float array with a boolean one (TypeError).
+    path = write_csv(tmp_path / "CONTRACTH_dump.csv", [vote_line("BADTS", "0")])
+    load(pipeline_engine, path)
+    with pipeline_engine.begin() as conn:
+        (report,) = detect(conn, election_id="E1")
+    assert report.signals == 0

@@ -248,3 +248,38 @@ def test_epoch_ts_of_calls_is_kept(tmp_path: Path) -> None:
     [row], _ = read_rows(write_text(tmp_path / FILE, hourly_lines([hourly_row(call)])))
     assert isinstance(row, ChainRecord)
     assert row.ts_ms == T0 + 123
+
+
+# Found by tests/fuzz: the csv module refuses a CR outside quotes and fields past its own
+# 131,072-character limit; both made a row "row_unreadable" instead of reading it.
+
+
+def test_a_quoted_line_with_a_lone_cr_in_an_unquoted_field_reads_and_keeps_the_cr(
+    tmp_path: Path,
+) -> None:
+    row = hourly_row(vote("TXCR", "KEYCR"))
+    row["sender"] = "KEY\rCR"  # unquoted, on a line that quotes another field
+    row["status"] = '"accepted"'
+    path = write_text(tmp_path / FILE, [HEADER, ";".join(row[c] for c in HOURLY_COLUMNS)])
+    (record,) = list(read_hourly(path))
+    assert isinstance(record, ChainRecord), record
+    assert record.sender == "KEY\rCR"
+
+
+def test_a_quoted_field_longer_than_the_csv_modules_own_limit_reads(tmp_path: Path) -> None:
+    row = hourly_row(vote("TXLONG", "KEYLONG"))
+    row["sender"] = '"' + "k" * 200_000 + '"'
+    path = write_text(tmp_path / FILE, [HEADER, ";".join(row[c] for c in HOURLY_COLUMNS)])
+    (record,) = list(read_hourly(path))
+    assert isinstance(record, ChainRecord), record
+    assert len(record.sender) == 200_000
+
+
+def test_broken_csv_quoting_is_a_reason_not_a_fault(tmp_path: Path) -> None:
+    row = hourly_row(vote("TXQ", "KEYQ"))
+    row["sender"] = '"KEY"Q"\x00'
+    path = write_text(tmp_path / FILE, [HEADER, ";".join(row[c] for c in HOURLY_COLUMNS)])
+    rows = list(read_hourly(path))
+    assert len(rows) == 1
+    if isinstance(rows[0], RowError):
+        assert not rows[0].reason.startswith("row_unreadable"), rows[0].reason

@@ -11,9 +11,9 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from election_monitor.accounts import audit
@@ -30,8 +30,6 @@ from election_monitor.accounts.users import get_by_username
 from election_monitor.models import LoginAttempt, LoginSession, User
 from election_monitor.timeutil import ensure_utc, utcnow
 
-#: Failures from one address may reach this multiple of the per-user limit.
-PER_ADDRESS_FACTOR = 4
 #: Attempts older than this are deleted (each successful login cleans up).
 ATTEMPTS_KEPT = timedelta(days=1)
 
@@ -59,21 +57,66 @@ def _check_rate(db: Session, *, username: str, ip: str | None) -> None:
         )
     )
     since = max(window_start, ensure_utc(last_success)) if last_success else window_start
-    checks = [(LoginAttempt.username == username, settings.login_max_failures, since)]
-    if ip:
-        checks.append(
-            (LoginAttempt.ip == ip, settings.login_max_failures * PER_ADDRESS_FACTOR, window_start)
-        )
-    for condition, limit, start in checks:
-        count, oldest = db.execute(
-            select(func.count(), func.min(LoginAttempt.at)).where(
-                condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= start
-            )
-        ).one()
+    for _scope, condition, limit, start in _limits(username, ip, since, window_start):
+        count, oldest = _failures(db, condition, start)
         if count >= limit and oldest is not None:
             wait = ensure_utc(oldest) + timedelta(seconds=settings.login_window_seconds) - now
             raise RateLimitedError(
                 "too many failed logins; try again later", max(1, math.ceil(wait.total_seconds()))
+            )
+
+
+def _limits(
+    username: str, ip: str | None, since: datetime, window_start: datetime
+) -> list[tuple[str, ColumnElement[bool], int, datetime]]:
+    """The lock-outs that apply: per account (since its last success) and per address."""
+    settings = get_auth_settings()
+    limits = [("account", LoginAttempt.username == username, settings.login_max_failures, since)]
+    if ip:
+        limits.append(
+            ("address", LoginAttempt.ip == ip, settings.login_max_failures_per_ip, window_start)
+        )
+    return limits
+
+
+def _failures(
+    db: Session, condition: ColumnElement[bool], start: datetime
+) -> tuple[int, datetime | None]:
+    count, oldest = db.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(
+            condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= start
+        )
+    ).one()
+    return int(count), oldest
+
+
+def _audit_lockout(db: Session, *, username: str, ip: str | None, user_agent: str | None) -> None:
+    """Audit the failure that starts a lock-out (once per lock-out, not per refused try)."""
+    settings = get_auth_settings()
+    now = utcnow()
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    last_success = db.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    since = max(window_start, ensure_utc(last_success)) if last_success else window_start
+    for scope, condition, limit, start in _limits(username, ip, since, window_start):
+        count, _ = _failures(db, condition, start)
+        if count == limit:
+            audit.record(
+                db,
+                Actor(
+                    username, None, "session", None, ip, (user_agent or None) and user_agent[:300]
+                ),
+                action="auth.locked_out",
+                entity_type="user" if scope == "account" else "address",
+                entity_id=username if scope == "account" else ip,
+                details={
+                    "scope": scope,
+                    "failures": count,
+                    "window_seconds": settings.login_window_seconds,
+                },
             )
 
 
@@ -96,6 +139,7 @@ def login(
         ok = verify_password(user.password_hash, password) and user.is_active
     _attempt(db, username=name, ip=ip, succeeded=ok)
     if not ok or user is None:
+        _audit_lockout(db, username=name, ip=ip, user_agent=user_agent)
         db.commit()  # the failure counts even though the request fails
         raise AuthenticationError("invalid username or password")
     now = utcnow()

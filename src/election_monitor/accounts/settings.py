@@ -21,6 +21,9 @@ class AuthSettings(BaseSettings):
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins per user within the window before 429."
     )
+    login_max_failures_per_ip: int = Field(
+        default=20, ge=1, description="Failed logins from one address within the window before 429."
+    )
     login_window_seconds: int = Field(
         default=900, ge=1, description="Window of the login rate limit, in seconds."
     )

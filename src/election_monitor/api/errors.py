@@ -29,6 +29,7 @@ from election_monitor.accounts.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
+from election_monitor.api.security_headers import HEADERS as SECURITY_HEADERS
 from election_monitor.errorlog import log_unexpected
 from election_monitor.exceptions import (
     ConflictError,
@@ -161,6 +162,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         500,
         "InternalServerError",
         f"internal error {error_id}; it has been logged under this id",
+        # Sent by the outermost Starlette layer, past every middleware: headers set here.
+        headers=dict(SECURITY_HEADERS),
         error_id=error_id,
     )
 

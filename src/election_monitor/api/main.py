@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from election_monitor import __version__
 from election_monitor.api import errors
+from election_monitor.api.body_limit import BodyLimitMiddleware
 from election_monitor.api.events import router as events_router
 from election_monitor.api.jobrunner import HooksFactory, JobRunner, default_hooks
 from election_monitor.api.metrics import Metrics, MetricsMiddleware
@@ -34,7 +35,9 @@ from election_monitor.api.routes import (
     transactions,
     users,
 )
+from election_monitor.api.security_headers import SecurityHeadersMiddleware
 from election_monitor.api.settings import ApiSettings, get_api_settings
+from election_monitor.api.uploads import MIB
 from election_monitor.db.session import get_engine, make_engine
 from election_monitor.events import prune
 from election_monitor.notify.metrics import NotifyCounters
@@ -114,6 +117,13 @@ def create_app(
 
     errors.install(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_kib * 1024,
+        # Multipart framing on top of the file; the upload route enforces the file's own limit.
+        max_upload_bytes=(settings.max_upload_mib + 1) * MIB,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, 413s included
 
     modules = (
         auth,

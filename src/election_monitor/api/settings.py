@@ -18,6 +18,9 @@ class ApiSettings(BaseSettings):
         default=Path("uploads"), description="Where uploaded files are stored (one folder each)."
     )
     max_upload_mib: int = Field(default=2048, ge=1, description="Largest upload accepted, MiB.")
+    max_body_kib: int = Field(
+        default=1024, ge=1, description="Largest body of any other request, KiB (else 413)."
+    )
     upload_workers: int = Field(
         default=1, ge=1, description="Uploaded files ingested at the same time (threads)."
     )

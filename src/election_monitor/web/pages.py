@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from election_monitor import alerts as alert_service
 from election_monitor.accounts import sessions
-from election_monitor.accounts.errors import PermissionDeniedError
+from election_monitor.accounts.errors import PermissionDeniedError, RateLimitedError
 from election_monitor.accounts.roles import Role
 from election_monitor.alerts.lifecycle import allowed_next
 from election_monitor.api.deps import DbSession
@@ -106,6 +106,10 @@ def login_submit(
     except ElectionMonitorError as exc:
         db.commit()  # keep the failed attempt for the rate limit
         context = {"next": _safe_next(next), "error": str(exc), "username": username}
+        if isinstance(exc, RateLimitedError):
+            page = render(request, "login.html", context, status_code=429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         return render(request, "login.html", context, status_code=401)
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)

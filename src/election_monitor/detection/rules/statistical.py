@@ -1030,7 +1030,7 @@ class RevoteSurge(Rule):
 
     def evaluate(self, ctx: Context) -> list[Signal]:
         m, f, s = ctx.model, ctx.frame, ctx.settings
-        allowed = np.asarray([fc.revote_blocked is False for fc in f.facts])
+        allowed = np.asarray([fc.revote_blocked is False for fc in f.facts], dtype=bool)
         # Up to the data horizon (totals may already hold data beyond it).
         votes = f.votes[:, : f.closed].sum(axis=1)
         rev = np.maximum(f.vote_calls[:, : f.closed].sum(axis=1) - votes, 0.0)

@@ -52,6 +52,10 @@ _loads = jsontext.loads
 _JSONError = jsontext.JSONDecodeError
 
 
+#: A private-use character standing in for a CR while the csv module parses a line.
+_CR_STAND_IN = "\ue000"
+
+
 class _BadRowError(Exception):
     """A row that cannot be read; the message is the row error's reason."""
 
@@ -61,8 +65,23 @@ def _split_line(line: str, maxsplit: int = -1) -> list[str]:
     fields = line.split(";", maxsplit)
     # A quoted field starts right after a ";" (or at the line start): only then use csv.
     if (line.startswith('"') or ';"' in line) and any(f.startswith('"') for f in fields):
-        return next(csv.reader((line,), delimiter=";", quotechar='"'))
+        return _csv_fields(line)
     return fields
+
+
+def _csv_fields(line: str) -> list[str]:
+    """The fields of a CSV-quoted line; a broken quoting is a ``_BadRowError``, not a fault."""
+    # The csv module refuses a CR outside quotes, but a lone CR is part of the line
+    # (docs/formats.md): it is parsed as a stand-in character and put back.
+    stand_in = _CR_STAND_IN if "\r" in line and _CR_STAND_IN not in line else None
+    text = line.replace("\r", stand_in) if stand_in else line
+    if csv.field_size_limit() < len(text):  # its own limit is 131,072; ours is checked later
+        csv.field_size_limit(len(text))
+    try:
+        fields = next(csv.reader((text,), delimiter=";", quotechar='"'))
+    except csv.Error as exc:
+        raise _BadRowError(f"bad CSV quoting: {exc}") from None
+    return [field.replace(stand_in, "\r") for field in fields] if stand_in else fields
 
 
 def _parse_header(line: str) -> list[str]:
