@@ -700,12 +700,6 @@ def _share_series(
         if min(o_r, e_r) <= 0:
             continue
         rest = o_r / e_r
-        # Without its largest contributor: one member's own spike (the spike rule's business)
-        # must not carry the group; a group-wide surge remains without any one member.
-        idx = np.flatnonzero(g)
-        top = idx[int(np.argmax(f.votes[idx, t] - rest * m.mu_pre[idx, t]))]
-        g = g.copy()
-        g[top] = False
         o_g, e_g = float(f.votes[g, t].sum()), float(m.mu_pre[g, t].sum())
         if e_g <= 0:
             continue
