@@ -160,5 +160,6 @@ def test_handover_lists_new_resolved_and_who_did_what(loaded: Loaded, tmp_path: 
                                  "-o", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     reader = PdfReader(out)
-    assert len(reader.pages) == 1
-    assert "alice" in reader.pages[0].extract_text()
+    # A short printable hand-over (its awaiting-data list can push it onto a second page).
+    assert 1 <= len(reader.pages) <= 2
+    assert "alice" in "".join(page.extract_text() for page in reader.pages)

@@ -356,7 +356,10 @@ def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return ensure_utc(value)
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000.0, UTC)
+        try:  # an event's own date is publisher data: out of range is no date, not a crash
+            return datetime.fromtimestamp(value / 1000.0, UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
     try:
         return parse_datetime(str(value))
     except ValueError:
