@@ -9,7 +9,6 @@ file when it loads it, and a file already loaded with the same bytes is skipped 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from election_monitor.db.base import new_uuid
 from election_monitor.enums import QueueState
-from election_monitor.exceptions import InvalidInputError
-from election_monitor.ingest.opener import natural_key
-from election_monitor.ingest.readers import INPUT_SUFFIXES
+from election_monitor.ingest.readers import iter_input_files
 from election_monitor.models import DetectionBacklog, FileQueueEntry
 from election_monitor.timeutil import utcnow
 
@@ -32,38 +29,8 @@ ACTIVE = (QueueState.QUEUED.value, QueueState.LEASED.value)
 
 
 def walk_input_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Like ``readers.iter_input_files`` (same files, same order), but yields as it walks.
-
-    A folder's entries are visited in natural order of their names, depth first, which is the
-    natural order of the relative paths; hidden entries and files without an input suffix are
-    skipped inside folders, and a file named explicitly is always taken.
-    """
-    seen: set[Path] = set()
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found: Iterator[Path] = _walk(path)
-        elif path.is_file():
-            found = iter([path])
-        else:
-            raise InvalidInputError(f"no such file or folder: {path}")
-        for file in found:
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield file
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    with os.scandir(folder) as scan:
-        entries = sorted(
-            (e for e in scan if not e.name.startswith(".")), key=lambda e: natural_key(e.name)
-        )
-    for entry in entries:
-        if entry.is_dir():
-            yield from _walk(Path(entry.path))
-        elif entry.is_file() and entry.name.lower().endswith(INPUT_SUFFIXES):
-            yield Path(entry.path)
+    """The files ``elmon ingest`` would read, in its order, yielded as the folders are walked."""
+    return iter_input_files(paths)
 
 
 def contract_key(path: Path) -> str:
