@@ -109,3 +109,29 @@ def test_alerts_do_not_depend_on_the_order_files_arrive(
         assert _raised(engine) == reference, f"file by file, order {seed}"
         assert _withdrawn(engine) == 0
         _drop(engine)
+
+
+def test_a_contract_not_read_yet_holds_statistics_back_until_released(
+    election: SimulationSummary, tmp_path: Path
+) -> None:
+    """Eleven of twelve exports read: no peer statistic is computed on a partly loaded
+    country. Once the election has been loading for ``awaiting_release_minutes`` (here 0),
+    the missing contract no longer holds the others back."""
+    from election_monitor.detection.settings import SettingsFile
+
+    files = sorted(p for p in election.data_dir.iterdir() if p.is_file())
+    for minutes, held in ((30.0, True), (0.0, False)):
+        folder = tmp_path / f"release-{minutes:g}"
+        folder.mkdir()
+        engine, eid = _fresh("sqlite", folder, election)
+        hook = DetectionHook(
+            settings_file=SettingsFile(
+                base={"awaiting_release_minutes": minutes}, election_types={}, types={}
+            )
+        )
+        for path in files[:-1]:
+            ingest_paths(engine, [path], election_id=eid, hooks=[hook])
+        passes = [r for r in hook.reports if r.mode == "statistical"]
+        assert passes
+        assert (passes[-1].closed_hours == 0) is held, passes[-1]
+        _drop(engine)

@@ -213,6 +213,7 @@ def load_frame(
     settings: DetectionSettings,
     *,
     only: Iterable[str] | None = None,
+    hold_awaiting: bool = False,
 ) -> Frame:
     """Read an election's constituencies and hourly stats (or only the given constituencies)."""
     election = conn.execute(
@@ -290,6 +291,7 @@ def load_frame(
         grace_minutes=settings.close_grace_minutes,
         grace_hours=settings.horizon_grace_hours,
         quorum=settings.horizon_quorum,
+        hold_awaiting=hold_awaiting,
     )
     return Frame(
         election_id=election_id,
@@ -315,7 +317,7 @@ def load_frame(
 
 
 def settled_horizon(
-    conn: Connection, election_id: str, settings: DetectionSettings
+    conn: Connection, election_id: str, settings: DetectionSettings, *, hold_awaiting: bool = False
 ) -> tuple[datetime, datetime]:
     """The end of the election's last settled hour, and of the last hour every constituency's
     own data covers, from constituency facts alone (cheap: the ingest hook asks after every
@@ -351,5 +353,6 @@ def settled_horizon(
         grace_minutes=settings.close_grace_minutes,
         grace_hours=settings.horizon_grace_hours,
         quorum=settings.horizon_quorum,
+        hold_awaiting=hold_awaiting,
     )
     return h0 + horizon.closed * HOUR, h0 + horizon.complete * HOUR

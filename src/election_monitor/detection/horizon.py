@@ -9,6 +9,14 @@ back once ``horizon_quorum`` of the constituencies voting then have data at leas
 not sent anything yet: *awaiting data*). Everything a statistical rule computes for an hour
 therefore uses a set of constituencies that later files can no longer change, whatever the
 order they arrive in.
+
+A constituency with no data at all is no evidence of a stopped feed: its file may simply not
+have been read yet (exports read one contract after another). While an ingest is under way
+(``hold_awaiting``) such a constituency holds back every hour it owes, quorum or not, so that
+no peer statistic is computed on a partly loaded country; the ingest hook lets go once the
+election has been loading for ``awaiting_release_minutes`` of wall time (a feed that never
+started must not stall detection for everyone). Let go, or from scratch, it holds nothing:
+there is nothing of it to wait for.
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ def data_horizon(
     grace_minutes: float,
     grace_hours: float,
     quorum: float,
+    hold_awaiting: bool = False,
 ) -> Horizon:
     """The horizon of one election from each constituency's newest data time.
 
@@ -69,11 +78,15 @@ def data_horizon(
         return Horizon(covered=covered, closed=0, complete=0, awaiting=awaiting)
     hours = np.arange(n_hours)
     owes = needs & (hours[None, :] >= covered[:, None])
+    if not hold_awaiting:
+        owes &= ~awaiting[:, None]  # nothing to wait for: no evidence it will ever send
     # Constituencies voting at t whose data reaches beyond t + grace_hours.
     beyond = covered[:, None] >= hours[None, :] + 1 + grace_hours
     moved = (needs & beyond).sum(axis=0)
     voting = needs.sum(axis=0)
     settled = ~owes.any(axis=0) | ((moved >= quorum * voting) & (moved > 0))
+    if hold_awaiting:
+        settled &= ~(owes & awaiting[:, None]).any(axis=0)
     unsettled = np.flatnonzero(~settled)
     closed = int(unsettled[0]) if unsettled.size else n_hours
     owed = np.flatnonzero(owes.any(axis=0))

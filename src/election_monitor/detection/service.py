@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from election_monitor.alerts.lifecycle import OPEN_STATUSES
@@ -46,8 +46,15 @@ from election_monitor.detection.rules import REGISTRY, Context, Rule
 from election_monitor.detection.score import score_constituencies
 from election_monitor.detection.settings import DetectionSettings, SettingsFile, load_settings_file
 from election_monitor.enums import AlertType, ConstituencyStatus
-from election_monitor.models import Alert, AnomalyScore, Constituency, Election, Transaction
-from election_monitor.timeutil import utcnow
+from election_monitor.models import (
+    Alert,
+    AnomalyScore,
+    Constituency,
+    Election,
+    FileProcessingJob,
+    Transaction,
+)
+from election_monitor.timeutil import ensure_utc, utcnow
 
 
 @dataclass
@@ -218,8 +225,10 @@ def _statistical_pass(
     settings: DetectionSettings,
     report: DetectionReport,
     frame: Frame | None = None,
+    *,
+    hold_awaiting: bool = False,
 ) -> None:
-    frame = frame or load_frame(conn, election_id, settings)
+    frame = frame or load_frame(conn, election_id, settings, hold_awaiting=hold_awaiting)
     ctx = Context(conn=conn, frame=frame, settings=settings, scope={f.id for f in frame.facts})
     signals = _evaluate(statistical_rules(), ctx, report)
     data_time = frame.horizon if frame.closed else None
@@ -297,6 +306,21 @@ def detect(
     return reports
 
 
+def _loading_for(conn: Connection, election_id: str, minutes: float) -> bool:
+    """Whether the election's first file started loading at least ``minutes`` ago (wall
+    time): from then on a constituency without any data stops holding the horizon back."""
+    first = conn.scalar(
+        select(func.min(FileProcessingJob.started_at)).where(
+            FileProcessingJob.election_id == election_id
+        )
+    )
+    if first is None:
+        first = conn.scalar(select(func.min(FileProcessingJob.started_at)))
+    if first is None:
+        return False
+    return (utcnow() - ensure_utc(first)).total_seconds() >= minutes * 60.0
+
+
 class DetectionHook:
     """An ingest hook: incremental detection inside the ingest's transactions.
 
@@ -308,7 +332,9 @@ class DetectionHook:
       ``refit_seconds``;
     - at the end of a run, whatever is still pending.
     Every statistical quantity at hour t uses settled data up to t only, so the alerts do not
-    depend on the order the files arrive in.
+    depend on the order the files arrive in. A constituency with no data at all holds back
+    the hours it owes until the election has been loading for ``awaiting_release_minutes``
+    (its export may simply not have been read yet).
     """
 
     KEEP_REPORTS = 64
@@ -407,7 +433,8 @@ class DetectionHook:
         ) as db:
             for election_id, late in sorted(self.pending.items()):
                 settings = _settings(conn, self.file, election_id)
-                horizon, complete = settled_horizon(conn, election_id, settings)
+                hold = not _loading_for(conn, election_id, settings.awaiting_release_minutes)
+                horizon, complete = settled_horizon(conn, election_id, settings, hold_awaiting=hold)
                 moved = horizon != self.evaluated_through.get(election_id)
                 if not (moved or late):
                     del self.pending[election_id]
@@ -424,7 +451,7 @@ class DetectionHook:
                 started = time.perf_counter()
                 report = DetectionReport(election_id=election_id, mode="statistical")
                 wake_expired_snoozes(db)
-                _statistical_pass(conn, db, election_id, settings, report)
+                _statistical_pass(conn, db, election_id, settings, report, hold_awaiting=hold)
                 report.seconds = round(time.perf_counter() - started, 3)
                 self._record(report)
                 self.evaluated_through[election_id] = horizon

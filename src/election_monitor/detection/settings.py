@@ -42,6 +42,9 @@ class DetectionSettings:
     #: it (its feed stopped, or its data has not arrived: see docs/detection.md).
     horizon_quorum: float = 0.8
     horizon_grace_hours: float = 1.0
+    #: During an ingest a constituency with no data at all holds the horizon back (its file
+    #: may not have been read yet) until the election has been loading this long (wall time).
+    awaiting_release_minutes: float = 30.0
     #: During an ingest, data below the horizon already evaluated (a late file) is re-scored
     #: at most this often (and always at the end of the run).
     refit_seconds: float = 30.0
