@@ -1,5 +1,6 @@
 """The dashboard in a real Chromium: sign in, overview, drill-down, alert triage end to end,
-live data over SSE without a reload, Russian, screenshots at tablet and desktop widths."""
+live data over SSE without a reload, Russian, screenshots at tablet and desktop widths, and
+a lead snoozing an alert from its page."""
 
 from __future__ import annotations
 
@@ -90,6 +91,16 @@ def test_screenshots_at_tablet_and_desktop_widths(page: Any, site: Site) -> None
     page.goto("/alerts")
     written.append(shoot(page, "alerts-1440x900"))
     assert all(p.stat().st_size > 10_000 and p.parent == ARTIFACTS for p in written)
+    # A lead snoozes an alert from its page, then wakes it (later tests want it active).
+    expect = _expect()
+    page.goto("/alerts?status=active")
+    page.locator("table tbody tr a[href^='/alerts/']").first.click()
+    page.get_by_label("or until worse").check()
+    page.get_by_role("button", name="Snooze", exact=True).click()
+    expect(page.locator("[data-alert-status]")).to_have_text("snoozed")
+    expect(page.locator("[data-snoozed-until]")).to_have_text("the evidence worsens")
+    page.get_by_role("button", name="active", exact=True).click()
+    expect(page.locator("[data-alert-status]")).to_have_text("active")
 
 
 STRICT_CSP = (

@@ -17,10 +17,10 @@ from election_monitor import alerts as alert_service
 from election_monitor.accounts import sessions
 from election_monitor.accounts.errors import PermissionDeniedError, RateLimitedError
 from election_monitor.accounts.roles import Role
-from election_monitor.alerts.lifecycle import allowed_next
+from election_monitor.alerts.lifecycle import allowed_next, lifecycle_state
 from election_monitor.api.deps import DbSession
 from election_monitor.api.routes import alerts as alert_routes
-from election_monitor.api.schemas import AssignRequest, NoteCreate, StatusChange
+from election_monitor.api.schemas import AssignRequest, NoteCreate, SnoozeRequest, StatusChange
 from election_monitor.api.security import clear_session_cookie, client_ip, set_session_cookie
 from election_monitor.crud import AlertCRUD, ConstituencyCRUD
 from election_monitor.dashboard import lists
@@ -317,6 +317,9 @@ def _alert_page(
         "detail": alert_routes.detail(alert),
         "history": alert_service.history(db, alert_id=alert_id),
         "allowed": [s for s in allowed_next(alert.status) if s != AlertStatus.SNOOZED.value],
+        # The snooze form follows the transition table, like the status buttons.
+        "can_snooze": AlertStatus.SNOOZED.value in allowed_next(alert.status),
+        "until_worse": bool(lifecycle_state(alert).get("until_worse")),
         "zone": zone,
         "error": error,
     }
@@ -335,12 +338,18 @@ def _act(
     """Run one alert action through the API's route function; errors show on the page."""
     try:
         check_csrf(principal, csrf)
-        check_role(principal, Role.OBSERVER)
+        # The role the API's route asks for: snoozing is for leads, the rest for observers.
+        check_role(principal, Role.LEAD if action == "snooze" else Role.OBSERVER)
         if action == "note":
             alert_routes.add_note(alert_id, NoteCreate(text=fields["text"]), principal, db)
         elif action == "status":
             body = StatusChange.model_validate({"status": fields["status"]})
             alert_routes.change_status(alert_id, body, principal, db)
+        elif action == "snooze":
+            body_snooze = SnoozeRequest.model_validate(
+                {"until": fields["until"] or None, "until_worse": bool(fields["until_worse"])}
+            )
+            alert_routes.snooze(alert_id, body_snooze, principal, db)
         else:
             body_assign = AssignRequest(assignee=fields["assignee"])
             alert_routes.assign(alert_id, body_assign, principal, db)
@@ -394,3 +403,19 @@ def post_assign(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     return _act(request, db, principal, alert_id, csrf_token, "assign", assignee=assignee)
+
+
+@router.post("/alerts/{alert_id}/snooze")
+def post_snooze(
+    request: Request,
+    alert_id: str,
+    principal: WebUser,
+    db: DbSession,
+    until: Annotated[str, Form(max_length=40)] = "",
+    until_worse: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Snooze until a time (UTC), until the evidence worsens, or both: the API's body."""
+    return _act(
+        request, db, principal, alert_id, csrf_token, "snooze", until=until, until_worse=until_worse
+    )
