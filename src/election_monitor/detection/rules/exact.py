@@ -553,31 +553,36 @@ def _bind_ts(value: datetime, sqlite: bool) -> Any:
     return value
 
 
-def _conflict_constituencies(ctx: Context) -> dict[str, list[Any]]:
+def _conflict_constituencies(ctx: Context) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+    """Conflicting rows per constituency, and the data time of each kept version (the alert
+    is dated by the data, not by when the second version happened to be read)."""
     rows = ctx.conn.execute(
         select(RejectedRow.tx_id, RejectedRow.source, RejectedRow.line, RejectedRow.created_at)
         .where(RejectedRow.kind == "conflict", RejectedRow.tx_id.is_not(None))
         .order_by(RejectedRow.id)
     ).all()
     if not rows:
-        return {}
+        return {}, {}
     tx_ids = sorted({r.tx_id for r in rows})
     owner: dict[str, str] = {}
-    for table_id, table_c in (
-        (Transaction.id, Transaction.constituency_id),
-        (ContractEvent.id, ContractEvent.constituency_id),
-        (TransactionRollback.tx_id, TransactionRollback.constituency_id),
+    when: dict[str, Any] = {}
+    for table_id, table_c, table_t in (
+        (Transaction.id, Transaction.constituency_id, Transaction.timestamp),
+        (ContractEvent.id, ContractEvent.constituency_id, ContractEvent.timestamp),
+        (TransactionRollback.tx_id, TransactionRollback.constituency_id, None),
     ):
+        columns = [table_id, table_c] if table_t is None else [table_id, table_c, table_t]
         for start in range(0, len(tx_ids), 500):
             chunk = tx_ids[start : start + 500]
-            owner.update(
-                dict(ctx.conn.execute(select(table_id, table_c).where(table_id.in_(chunk))).all())
-            )
+            for found in ctx.conn.execute(select(*columns).where(table_id.in_(chunk))):
+                owner[found[0]] = found[1]
+                if table_t is not None:
+                    when[found[0]] = found[2]
     by_c: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         if r.tx_id in owner:
             by_c[owner[r.tx_id]].append(r)
-    return by_c
+    return by_c, when
 
 
 def _facts_for(ctx: Context, ids: set[str]) -> dict[str, Any]:
@@ -603,13 +608,14 @@ class TransactionIdConflict(Rule):
     def evaluate(self, ctx: Context) -> list[Signal]:
         if ctx.conflict_tx_ids is not None and not ctx.conflict_tx_ids:
             return []
-        by_c = _conflict_constituencies(ctx)
+        by_c, when = _conflict_constituencies(ctx)
         names = _facts_for(ctx, set(by_c))
         out = []
         for cid, rows in sorted(by_c.items()):
             if cid not in names:
                 continue
             tx_ids = sorted({r.tx_id for r in rows})
+            dated = sorted(_iso_any(when[t]) for t in tx_ids if when.get(t) is not None)
             out.append(
                 Signal(
                     constituency_id=cid,
@@ -623,6 +629,7 @@ class TransactionIdConflict(Rule):
                     ),
                     evidence={
                         "count": len(tx_ids),
+                        "first": dated[0] if dated else None,
                         "tx_ids": tx_ids[:20],
                         "rows": [{"source": r.source, "line": r.line} for r in rows[:20]],
                     },
