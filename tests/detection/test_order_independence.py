@@ -129,8 +129,7 @@ def test_a_contract_not_read_yet_holds_statistics_back_until_released(
                 base={"awaiting_release_minutes": minutes}, election_types={}, types={}
             )
         )
-        for path in files[:-1]:
-            ingest_paths(engine, [path], election_id=eid, hooks=[hook])
+        ingest_paths(engine, files[:-1], election_id=eid, hooks=[hook])
         passes = [r for r in hook.reports if r.mode == "statistical"]
         assert passes
         assert (passes[-1].closed_hours == 0) is held, passes[-1]
