@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install system test check format lint types audit fuzz demo demo-notify serve bench clean
+.PHONY: install system test test-slow test-all check format lint types audit fuzz demo demo-notify serve bench clean
 
 # Debian packages the product and its tests need (browser tests, PDF rendering, fonts);
 # installed once when missing and when we may (root with apt-get), skipped otherwise.
@@ -27,7 +27,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The everyday suite (about ten minutes on 2 cores, TEST_WORKERS processes) leaves out the
+# long end-to-end cases marked `slow` (kill trials, worker crashes, arrival orders, the matrix
+# slice), which run one at a time in `test-slow`; CI runs both.
+TEST_WORKERS ?= 2
 test: install
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install
+	$(BIN)/pytest -q -m slow $(PYTEST_ARGS)
+
+test-all: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 format: install
@@ -53,7 +63,7 @@ audit: install
 	    echo "audit: nothing was checked. Run 'make audit' again where PyPI is reachable."; exit 0; fi; \
 	echo "$$out"; exit $$rc
 
-check: lint types audit test
+check: lint types audit test test-slow
 
 demo: install
 	$(BIN)/elmon --database-url sqlite:///demo/elmon.db demo

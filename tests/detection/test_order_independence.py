@@ -111,6 +111,7 @@ def test_alerts_do_not_depend_on_the_order_files_arrive(
         _drop(engine)
 
 
+@pytest.mark.slow
 def test_a_contract_not_read_yet_holds_statistics_back_until_released(
     election: SimulationSummary, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from benchmarks._kill import trials
 from sqlalchemy import Engine, text
 
@@ -52,6 +53,7 @@ def processed(engine: Engine) -> int:
     return int(value)
 
 
+@pytest.mark.slow
 def test_kill_9_then_rerun_matches_a_clean_run(pipeline_engine: Engine, tmp_path: Path) -> None:
     url = pipeline_engine.url.render_as_string(hide_password=False)
     path = write_csv(tmp_path / "CONTRACTK_dump.csv", big_voting(1500).lines)
@@ -91,6 +93,7 @@ def test_kill_9_then_rerun_matches_a_clean_run(pipeline_engine: Engine, tmp_path
     assert tuple(job) == (3002, 3002, 0, "completed")
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_of_ingest_and_detection_matches_a_clean_run(
     backend: str, tmp_path: Path
 ) -> None:

@@ -214,6 +214,7 @@ def _processed(engine: Engine) -> int:
         )
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_file_is_finished_by_another_exactly_like_a_clean_run(
     dbs: Databases, election_dir: Path
 ) -> None:
@@ -243,6 +244,7 @@ def test_worker_killed_mid_file_is_finished_by_another_exactly_like_a_clean_run(
     assert fingerprint(engine) == fingerprint(clean)
 
 
+@pytest.mark.slow
 def test_two_workers_share_a_batch_and_run_detection_once(
     dbs: Databases, election_dir: Path
 ) -> None:
@@ -356,6 +358,7 @@ def test_two_ingests_with_overlapping_files_end_like_one(
     assert state == fingerprint(serial)
 
 
+@pytest.mark.slow
 def test_queue_commands_add_show_and_drain_a_folder(dbs: Databases, election_dir: Path) -> None:
     engine = dbs.new("cli")
     base = ["--database-url", url_of(engine)]

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from election_monitor.timeutil import utcnow
 from tests.api.conftest import Api
-from tests.api.factories import World, world
+from tests.api.factories import World
 from tests.web.test_pages import sign_in
-
-
-@pytest.fixture
-def w(api: Api) -> World:
-    with api.session() as db:
-        return world(db)
 
 
 def test_bulk_acknowledge_skips_what_the_lifecycle_refuses(api: Api, w: World) -> None:

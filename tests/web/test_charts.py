@@ -7,18 +7,10 @@ import json
 import re
 from typing import Any
 
-import pytest
-
 from election_monitor.web.charts import PLOTLY_JS, PLOTLY_ROUTE
 from tests.api.conftest import Api
-from tests.api.factories import World, world
+from tests.api.factories import World
 from tests.web.test_pages import sign_in
-
-
-@pytest.fixture
-def w(api: Api) -> World:
-    with api.session() as db:
-        return world(db)
 
 
 def figures(page: str) -> dict[str, Any]:

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.api.conftest import PASSWORD, Api
-from tests.api.factories import World, world
-
-
-@pytest.fixture
-def w(api: Api) -> World:
-    with api.session() as db:
-        return world(db)
+from tests.api.factories import World
 
 
 def sign_in(api: Api, role: str) -> str:
