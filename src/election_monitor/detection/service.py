@@ -308,14 +308,13 @@ def detect(
 
 def _loading_for(conn: Connection, election_id: str, minutes: float) -> bool:
     """Whether the election's first file started loading at least ``minutes`` ago (wall
-    time): from then on a constituency without any data stops holding the horizon back."""
+    time): from then on a constituency without any data stops holding the horizon back.
+    Jobs loaded without ``--election-id`` name no election; they count for every one."""
     first = conn.scalar(
         select(func.min(FileProcessingJob.started_at)).where(
-            FileProcessingJob.election_id == election_id
+            (FileProcessingJob.election_id == election_id) | FileProcessingJob.election_id.is_(None)
         )
     )
-    if first is None:
-        first = conn.scalar(select(func.min(FileProcessingJob.started_at)))
     if first is None:
         return False
     return (utcnow() - ensure_utc(first)).total_seconds() >= minutes * 60.0
